@@ -1,0 +1,15 @@
+-- Add the rows of the registered relation `incoming` as new return versions.
+insert into returns (
+    load_id, source_row, site_code, period_end,
+    people_offered, people_recruited, care_plans_agreed,
+    budgets_notional, budgets_third_party, budgets_direct_payment,
+    spend_care_gbp, spend_infrastructure_gbp, submitted_on, commentary, is_void, void_reason
+)
+select
+    $load_id, source_row, site_code, period_end,
+    people_offered, people_recruited, care_plans_agreed,
+    budgets_notional, budgets_third_party, budgets_direct_payment,
+    spend_care_gbp, spend_infrastructure_gbp, submitted_on, commentary, is_void, void_reason
+from incoming
+order by source_row
+returning return_id, site_code, period_end

@@ -1,0 +1,17 @@
+-- Every site in the register, in code order.
+select
+    site_code,
+    site_name,
+    region,
+    cohort,
+    care_groups,
+    direct_payments_from,
+    go_live,
+    recruitment_target,
+    target_date,
+    dh_funding_gbp,
+    withdrawn_on,
+    contact_name,
+    contact_email
+from sites
+order by site_code

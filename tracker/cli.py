@@ -1,0 +1,205 @@
+"""The command line: ``python -m tracker <command>``.
+
+Output meant for other programs (``--format csv|json``) goes to stdout alone;
+notices and progress go to stderr. Bad input never ends in a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import sys
+from pathlib import Path
+
+from tracker import __version__
+from tracker.errors import TrackerError
+from tracker.ingest import FileResult
+
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 70
+
+
+def _date_arg(text: str) -> dt.date:
+    from tracker.values import parse_date
+
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} {exc}") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m tracker", description="The pilot-site tracker.")
+    parser.add_argument("--version", action="version", version=f"tracker {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    db_help = "database file (default: $TRACKER_DB, else data/tracker.duckdb built from the demo data)"
+
+    p = sub.add_parser("ingest", help="validate and load monthly return files (CSV or .xlsx)")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("--dry-run", action="store_true", help="check and report what would change; write nothing")
+    p.add_argument("--db", help=db_help)
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+    p = sub.add_parser("sites", help="load or replace the site register")
+    p.add_argument("file", type=Path, metavar="FILE")
+    p.add_argument("--db", help=db_help)
+
+    p = sub.add_parser("void", help="withdraw a wrongly loaded return (kept in history)")
+    p.add_argument("site", metavar="SITE")
+    p.add_argument("period", type=_date_arg, metavar="PERIOD", help="period end, e.g. 2010-10-31")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--db", help=db_help)
+
+    p = sub.add_parser("demo", help="generate the synthetic demo programme's files (and a database from them)")
+    p.add_argument("--out", type=Path, default=None, help="folder for sites.csv and returns/ (default: data/)")
+    p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--db", help="also build a demo database at this path (replaced if it exists)")
+    return parser
+
+
+def _print_results(results: list[FileResult], fmt: str) -> None:
+    for r in results:
+        for notice in r.notices:
+            print(f"note: {notice}", file=sys.stderr)
+    if fmt == "json":
+        json.dump([_result_dict(r) for r in results], sys.stdout, indent=2, default=str)
+        print()
+        return
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(["file", "outcome", "dry_run", "rows", "new_returns", "superseded_returns",
+                         "unchanged_returns", "warnings", "problems"])
+        for r in results:
+            writer.writerow([r.file, r.outcome, r.dry_run, r.rows, len(r.new), len(r.superseded),
+                             r.unchanged, len(r.warnings), len(r.problems)])
+        return
+    for r in results:
+        print(_describe(r))
+
+
+def _describe(r: FileResult) -> str:
+    from tracker.values import uk_date
+
+    if r.outcome == "refused":
+        lines = [f"REFUSED {r.file}: nothing was loaded. {len(r.problems)} problem(s):"]
+        lines += [f"  - {p}" for p in r.problems]
+        return "\n".join(lines)
+    if r.outcome == "already loaded":
+        return f"ALREADY LOADED {r.file}: nothing changed."
+    verb = "WOULD LOAD" if r.dry_run else "LOADED"
+    lines = [
+        f"{verb} {r.file}: {r.rows} row(s): {len(r.new)} new return(s), {len(r.superseded)} superseded, "
+        f"{r.unchanged} unchanged, {len(r.warnings)} warning(s)."
+    ]
+    for c in r.superseded:
+        diffs = "; ".join(f"{k} {_plain(a)} -> {_plain(b)}" for k, (a, b) in c.differences.items())
+        lines.append(f"  supersedes {c.site_code} {uk_date(c.period_end)}: {diffs}")
+    for w in r.warnings:
+        lines.append(f"  warning {w.site_code} {uk_date(w.period_end)}: {w.message}")
+    return "\n".join(lines)
+
+
+def _plain(value: object) -> str:
+    if value is None:
+        return "(blank)"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10]
+    return str(value)
+
+
+def _result_dict(r: FileResult) -> dict:
+    return {
+        "file": r.file,
+        "sha256": r.sha256,
+        "outcome": r.outcome,
+        "dry_run": r.dry_run,
+        "rows": r.rows,
+        "new": [{"site_code": c.site_code, "period_end": c.period_end.isoformat()} for c in r.new],
+        "superseded": [
+            {"site_code": c.site_code, "period_end": c.period_end.isoformat(),
+             "differences": {k: [_plain(a), _plain(b)] for k, (a, b) in c.differences.items()}}
+            for c in r.superseded
+        ],
+        "unchanged": r.unchanged,
+        "warnings": [{"site_code": w.site_code, "period_end": w.period_end.isoformat(), "check": w.check,
+                      "column": w.column, "message": w.message} for w in r.warnings],
+        "problems": [{"file": p.file, "row": p.row, "column": p.column, "value": p.value, "message": p.message}
+                     for p in r.problems],
+        "load_id": r.load_id,
+    }
+
+
+def _cmd_ingest(args: argparse.Namespace) -> int:
+    from tracker.ingest import ingest_paths
+    from tracker.store import open_store
+
+    store = open_store(args.db)
+    results = ingest_paths(store, args.files, dry_run=args.dry_run)
+    _print_results(results, args.format)
+    return 0 if all(r.ok for r in results) else EXIT_REFUSED
+
+
+def _cmd_sites(args: argparse.Namespace) -> int:
+    from tracker.ingest import load_register, read_file
+    from tracker.store import open_store
+
+    store = open_store(args.db)
+    result = load_register(store, args.file.name, read_file(args.file))
+    if result.ok:
+        print(f"LOADED {args.file.name}: the register now holds {result.rows} site(s).")
+        return 0
+    print(_describe(result))
+    return EXIT_REFUSED
+
+
+def _cmd_void(args: argparse.Namespace) -> int:
+    from tracker.store import open_store
+    from tracker.values import uk_date
+    from tracker.voids import void_return
+
+    store = open_store(args.db)
+    void_return(store, args.site, args.period, args.reason)
+    print(f"VOIDED {args.site} {uk_date(args.period)}: the return no longer counts; its versions are kept.")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from tracker import demo
+    from tracker.store import DEMO_DATA, resolve_path
+
+    out = args.out or DEMO_DATA
+    programme = demo.generate(args.seed if args.seed is not None else demo.SEED)
+    written = demo.write(programme, out)
+    print(f"wrote {len(written)} file(s) under {out}", file=sys.stderr)
+    if args.db:
+        path, _ = resolve_path(args.db)
+        path.unlink(missing_ok=True)
+        demo.build(path, out)
+        print(f"built the demo database {path}", file=sys.stderr)
+    return 0
+
+
+COMMANDS = {"ingest": _cmd_ingest, "sites": _cmd_sites, "void": _cmd_void, "demo": _cmd_demo}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; the exit status says whether it succeeded."""
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except TrackerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - last resort: a bug must not greet the user with a traceback
+        if os.environ.get("TRACKER_DEBUG"):
+            raise
+        print(f"internal error (a bug in the tracker; set TRACKER_DEBUG=1 for details): "
+              f"{type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL

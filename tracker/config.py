@@ -1,0 +1,59 @@
+"""Programme settings read from ``tracker.toml`` (or the file named by TRACKER_CONFIG)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = ROOT / "tracker.toml"
+
+
+@dataclass(frozen=True)
+class Config:
+    """The settings in force, with their source file."""
+
+    source: Path
+    programme_name: str
+    start: dt.date
+    end: dt.date
+    return_due_day: int
+    regions: tuple[str, ...]
+    care_groups: tuple[str, ...]
+    max_monthly_spend_gbp: float
+    max_upload_bytes: int
+    spend_outlier_ratio: float
+    spend_outlier_min_history: int
+    spend_outlier_min_amount_gbp: float
+
+
+def load(path: Path | None = None) -> Config:
+    """Read a settings file into a Config."""
+    path = Path(path or os.environ.get("TRACKER_CONFIG") or DEFAULT_CONFIG)
+    with path.open("rb") as fh:
+        raw = tomllib.load(fh)
+    prog, limits, warn = raw["programme"], raw["limits"], raw["warnings"]
+    return Config(
+        source=path,
+        programme_name=prog["name"],
+        start=prog["start"],
+        end=prog["end"],
+        return_due_day=int(prog["return_due_day"]),
+        regions=tuple(prog["regions"]),
+        care_groups=tuple(prog["care_groups"]),
+        max_monthly_spend_gbp=float(limits["max_monthly_spend_gbp"]),
+        max_upload_bytes=int(limits["max_upload_bytes"]),
+        spend_outlier_ratio=float(warn["spend_outlier_ratio"]),
+        spend_outlier_min_history=int(warn["spend_outlier_min_history"]),
+        spend_outlier_min_amount_gbp=float(warn["spend_outlier_min_amount_gbp"]),
+    )
+
+
+@cache
+def current() -> Config:
+    """The settings in force for this process."""
+    return load()

@@ -1,0 +1,325 @@
+"""Validated, atomic loading of return files and site registers.
+
+One file is one transaction: a file is loaded whole or not at all, and every
+attempt (accepted, refused or already loaded) leaves exactly one row in
+``load_log``. The same functions serve the command line and the dashboard.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from tracker import contract, queries
+from tracker.config import Config, current
+from tracker.errors import FileRefused, Problem, TrackerError
+from tracker.quality import Warning, check_returns
+from tracker.readers import read_table
+from tracker.store import Store, get_meta
+from tracker.validate import SiteInfo, validate_register, validate_returns
+from tracker.values import uk_date
+
+RETURN_FIELDS = (*contract.RETURN_COUNT_COLUMNS, *contract.RETURN_MONEY_COLUMNS, "submitted_on", "commentary")
+
+
+@dataclass
+class Change:
+    """A return that a file adds or replaces."""
+
+    site_code: str
+    period_end: dt.date
+    row: int
+    differences: dict[str, tuple[object, object]] = field(default_factory=dict)  # field -> (old, new)
+
+
+@dataclass
+class FileResult:
+    """What loading one file did, or would do in a dry run."""
+
+    file: str
+    sha256: str
+    outcome: str  # accepted | refused | already loaded
+    dry_run: bool = False
+    rows: int = 0
+    new: list[Change] = field(default_factory=list)
+    superseded: list[Change] = field(default_factory=list)
+    unchanged: int = 0
+    warnings: list[Warning] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    load_id: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Accepted or already loaded."""
+        return self.outcome != "refused"
+
+
+def current_user() -> str:
+    """The operating-system user running the command."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def sha256(data: bytes) -> str:
+    """Hex digest of a file's bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_file(path: Path) -> bytes:
+    """A file's bytes, with a plain message if it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise TrackerError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)
+
+
+def _log(con: duckdb.DuckDBPyConnection, kind: str, result: FileResult, user: str, **counts: object) -> int:
+    summary = None
+    if result.problems:
+        summary = "\n".join(str(p) for p in result.problems)
+    params = dict(
+        kind=kind,
+        file_name=result.file,
+        sha256=result.sha256,
+        row_count=result.rows,
+        outcome=result.outcome,
+        loaded_by=user,
+        loaded_at=_now(),
+        new_returns=0,
+        superseded_returns=0,
+        unchanged_returns=0,
+        warning_count=0,
+        error_summary=summary,
+        note=None,
+    )
+    params.update(counts)
+    return queries.execute(con, "insert_load_log", **params).fetchone()[0]
+
+
+def _sites(con: duckdb.DuckDBPyConnection) -> dict[str, SiteInfo]:
+    df = queries.frame(con, "register_sites")
+    return {
+        r.site_code: SiteInfo(r.site_code, _date(r.go_live), _date(r.direct_payments_from))
+        for r in df.itertuples()
+    }
+
+
+def _date(value: object) -> dt.date | None:
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).date()
+
+
+def _same(a: object, b: object) -> bool:
+    if a is None or (not isinstance(a, str) and pd.isna(a)):
+        return b is None
+    if isinstance(b, Decimal) or isinstance(a, Decimal | float):
+        return b is not None and Decimal(str(a)) == Decimal(str(b))
+    if isinstance(b, dt.date):
+        return _date(a) == b
+    return a == b
+
+
+def _plan(con: duckdb.DuckDBPyConnection, records: list[dict], result: FileResult) -> pd.DataFrame:
+    """Sort rows into new, superseding and unchanged; return the previous versions seen."""
+    con.register("incoming_sites", pd.DataFrame({"site_code": sorted({r["site_code"] for r in records})}))
+    try:
+        latest = queries.frame(con, "latest_versions_for_incoming")
+    finally:
+        con.unregister("incoming_sites")
+    by_key = {(r.site_code, _date(r.period_end)): r for r in latest.itertuples(index=False)}
+    for rec in records:
+        old = by_key.get((rec["site_code"], rec["period_end"]))
+        change = Change(rec["site_code"], rec["period_end"], rec["row"])
+        if old is None or old.is_void:
+            result.new.append(change)
+            continue
+        diffs = {f: (getattr(old, f), rec[f]) for f in RETURN_FIELDS if not _same(getattr(old, f), rec[f])}
+        if diffs:
+            change.differences = diffs
+            result.superseded.append(change)
+        else:
+            result.unchanged += 1
+    return latest
+
+
+def _incoming_frame(records: list[dict]) -> pd.DataFrame:
+    columns = ["source_row", "site_code", "period_end", *RETURN_FIELDS, "is_void", "void_reason"]
+    rows = [
+        {**{f: rec[f] for f in RETURN_FIELDS}, "source_row": rec["row"], "site_code": rec["site_code"],
+         "period_end": rec["period_end"], "is_void": False, "void_reason": None}
+        for rec in records
+    ]
+    df = pd.DataFrame(rows, columns=columns)
+    for col in contract.RETURN_COUNT_COLUMNS:
+        df[col] = df[col].astype("Int64")
+    for col in contract.RETURN_MONEY_COLUMNS:
+        df[col] = df[col].astype("float64")  # Decimal pennies; DuckDB casts back to decimal(14,2)
+    for col in ("period_end", "submitted_on"):
+        df[col] = pd.to_datetime(df[col]).astype("datetime64[s]")
+    df["commentary"] = df["commentary"].astype("object")
+    return df
+
+
+def ingest_bytes(
+    store: Store,
+    name: str,
+    data: bytes,
+    *,
+    user: str | None = None,
+    dry_run: bool = False,
+    today: dt.date | None = None,
+    cfg: Config | None = None,
+) -> FileResult:
+    """Validate one returns file and load it in one transaction (or, in a dry run, only report)."""
+    cfg = cfg or current()
+    today = today or dt.date.today()
+    user = user or current_user()
+    result = FileResult(file=name, sha256=sha256(data), outcome="refused", dry_run=dry_run)
+    table = None
+    if len(data) > cfg.max_upload_bytes:
+        result.problems = [
+            Problem(name, f"the file is {len(data):,} bytes; the limit is {cfg.max_upload_bytes:,} bytes")
+        ]
+    else:
+        try:
+            table = read_table(name, data)
+            result.rows = len(table.rows)
+        except FileRefused as exc:
+            result.problems = exc.problems
+    opener = store.read if dry_run else store.write
+    with opener() as con:
+        if get_meta(con, "is_demo") == "true":
+            result.notices.append(
+                "This database holds the synthetic demo programme; loading real returns into it mixes the two. "
+                "Use --db or TRACKER_DB for a database of your own."
+            )
+        earlier = queries.execute(con, "accepted_file", sha256=result.sha256, kind="returns").fetchone()
+        if earlier is not None:
+            result.outcome = "already loaded"
+            result.problems = []
+            result.notices.append(f"{name}: the same file was loaded on {uk_date(earlier[2].date())} as {earlier[1]}; nothing changed")
+        elif table is not None:
+            try:
+                records = validate_returns(table, _sites(con), cfg, today)
+            except FileRefused as exc:
+                result.problems = exc.problems
+            else:
+                result.outcome = "accepted"
+                latest = _plan(con, records, result)
+                changed = {(c.site_code, c.period_end) for c in (*result.new, *result.superseded)}
+                result.warnings = check_returns(records, latest, _sites(con), cfg)
+                result.warnings = [w for w in result.warnings if (w.site_code, w.period_end) in changed]
+                if not dry_run:
+                    _write_returns(con, result, [r for r in records if (r["site_code"], r["period_end"]) in changed], user)
+                return result
+        if not dry_run:
+            con.execute("begin")
+            result.load_id = _log(con, "returns", result, user)
+            con.execute("commit")
+    return result
+
+
+def _write_returns(con: duckdb.DuckDBPyConnection, result: FileResult, records: list[dict], user: str) -> None:
+    con.execute("begin")
+    try:
+        result.load_id = _log(
+            con, "returns", result, user,
+            new_returns=len(result.new),
+            superseded_returns=len(result.superseded),
+            unchanged_returns=result.unchanged,
+            warning_count=len(result.warnings),
+        )
+        if records:
+            con.register("incoming", _incoming_frame(records))
+            inserted = queries.execute(con, "insert_returns", load_id=result.load_id).fetchall()
+            con.unregister("incoming")
+            ids = {(code, _date(period)): rid for rid, code, period in inserted}
+            if result.warnings:
+                warnings = pd.DataFrame(
+                    [
+                        {"return_id": ids[(w.site_code, w.period_end)], "site_code": w.site_code,
+                         "period_end": w.period_end, "check_name": w.check, "column_name": w.column,
+                         "message": w.message}
+                        for w in result.warnings
+                    ]
+                )
+                con.register("incoming_warnings", warnings)
+                queries.execute(con, "insert_warnings")
+                con.unregister("incoming_warnings")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def ingest_paths(store: Store, paths: list[Path], **kwargs: object) -> list[FileResult]:
+    """Load several files, each in its own transaction, in the order given."""
+    results = []
+    for path in paths:
+        try:
+            data = read_file(path)
+        except TrackerError as exc:
+            result = FileResult(file=path.name, sha256="", outcome="refused", problems=[Problem(path.name, str(exc))])
+            results.append(result)
+            continue
+        results.append(ingest_bytes(store, path.name, data, **kwargs))
+    return results
+
+
+def load_register(
+    store: Store, name: str, data: bytes, *, user: str | None = None, cfg: Config | None = None
+) -> FileResult:
+    """Replace the site register with a validated file, in one transaction."""
+    cfg = cfg or current()
+    user = user or current_user()
+    result = FileResult(file=name, sha256=sha256(data), outcome="refused")
+    records = None
+    try:
+        table = read_table(name, data)
+        result.rows = len(table.rows)
+        records = validate_register(table, cfg)
+    except FileRefused as exc:
+        result.problems = exc.problems
+    with store.write() as con:
+        if records is not None:
+            have_returns = set(queries.frame(con, "sites_with_returns")["site_code"])
+            dropped = sorted(have_returns - {r["site_code"] for r in records})
+            result.problems = [
+                Problem(name, "the site has returns loaded but is missing from this register", column="site_code", value=code)
+                for code in dropped
+            ]
+        con.execute("begin")
+        try:
+            if records is not None and not result.problems:
+                result.outcome = "accepted"
+                result.load_id = _log(con, "register", result, user, new_returns=0)
+                frame = pd.DataFrame(records, columns=contract.names(contract.REGISTER_COLUMNS))
+                for col in ("direct_payments_from", "go_live", "target_date", "withdrawn_on"):
+                    frame[col] = pd.to_datetime(frame[col]).astype("datetime64[s]")
+                frame["dh_funding_gbp"] = frame["dh_funding_gbp"].astype("float64")
+                queries.execute(con, "delete_sites")
+                con.register("incoming_sites", frame)
+                queries.execute(con, "replace_sites", load_id=result.load_id)
+                con.unregister("incoming_sites")
+            else:
+                result.load_id = _log(con, "register", result, user)
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+    return result

@@ -1,0 +1,47 @@
+"""Run the named SQL files in ``sql/`` with bound parameters."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import duckdb
+import pandas as pd
+
+from tracker.config import ROOT
+
+SQL_DIR = ROOT / "sql"
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+@cache
+def text(name: str) -> str:
+    """The SQL of ``sql/<name>.sql``."""
+    path = SQL_DIR / f"{name}.sql"
+    if not path.is_file():
+        raise KeyError(f"no query named {name!r} in {SQL_DIR}")
+    return path.read_text()
+
+
+@cache
+def parameters(name: str) -> frozenset[str]:
+    """The ``$names`` a query binds (comments included; harmless)."""
+    return frozenset(_PARAM.findall(_strip_comments(text(name))))
+
+
+def _strip_comments(sql: str) -> str:
+    return "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
+
+
+def execute(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> duckdb.DuckDBPyConnection:
+    """Run a named query; every ``$name`` in it must be given, and nothing else is passed."""
+    wanted = parameters(name)
+    missing = wanted - params.keys()
+    if missing:
+        raise TypeError(f"query {name!r} needs parameters {sorted(missing)}")
+    return con.execute(text(name), {k: params[k] for k in wanted})
+
+
+def frame(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> pd.DataFrame:
+    """Run a named query and return its rows as a DataFrame."""
+    return execute(con, name, **params).df()

@@ -1,0 +1,45 @@
+"""Withdraw a wrongly loaded return: a new version that counts as absent, with who and why."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from tracker import queries
+from tracker.errors import TrackerError
+from tracker.ingest import FileResult, _incoming_frame, _log, current_user
+from tracker.store import Store
+from tracker.values import uk_date
+
+
+def void_return(store: Store, site_code: str, period_end: dt.date, reason: str, user: str | None = None) -> int:
+    """Void the current return of a site and month; gives the load-log id of the void."""
+    user = user or current_user()
+    if not reason.strip():
+        raise TrackerError("give a reason for the void (--reason)")
+    with store.write() as con:
+        latest = queries.frame(con, "latest_version", site_code=site_code, period_end=period_end)
+        if latest.empty or bool(latest.iloc[0]["is_void"]):
+            state = "already void" if not latest.empty else "not loaded"
+            raise TrackerError(f"there is no return to void for {site_code} in {uk_date(period_end)} ({state})")
+        result = FileResult(file=f"void {site_code} {period_end.isoformat()}", sha256="", outcome="accepted", rows=1)
+        con.execute("begin")
+        try:
+            load_id = _log(con, "void", result, user, superseded_returns=1, note=reason.strip())
+            row = {"row": None, "site_code": site_code, "period_end": period_end}
+            row.update({f: None for f in ("people_offered", "people_recruited", "care_plans_agreed", "budgets_notional",
+                                         "budgets_third_party", "budgets_direct_payment", "spend_care_gbp",
+                                         "spend_infrastructure_gbp", "submitted_on", "commentary")})
+            frame = _incoming_frame([row])
+            frame["is_void"] = True
+            frame["void_reason"] = reason.strip()
+            frame["source_row"] = pd.array([None], dtype="Int64")
+            con.register("incoming", frame)
+            queries.execute(con, "insert_returns", load_id=load_id)
+            con.unregister("incoming")
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+    return load_id
