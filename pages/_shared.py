@@ -6,6 +6,7 @@ Not a page: dashboard.py lists the pages explicitly, so this file is never route
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pandas as pd
 import streamlit as st
@@ -19,9 +20,13 @@ ALL = "All"
 
 
 @st.cache_resource(show_spinner="Preparing the database…")
+def _store(tracker_db: str) -> Store:
+    return open_store(tracker_db or None)
+
+
 def store() -> Store:
     """The store for this server process (the demo database is built on first use if missing)."""
-    return open_store()
+    return _store(os.environ.get("TRACKER_DB", ""))
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -87,7 +92,11 @@ def sidebar_filters() -> None:
         st.session_state["cohort"] = cohort if cohort in ("in-depth", "wider") else ALL
     with st.sidebar:
         st.date_input(
-            "As of", key="as_of", format="DD/MM/YYYY", min_value=cfg.start, max_value=max(cfg.end, default),
+            "As of",
+            key="as_of",
+            format="DD/MM/YYYY",
+            min_value=cfg.start,
+            max_value=max(cfg.end, default),
             help="Everything is shown as it was known on this date: returns sent after it are left out.",
         )
         st.selectbox("Region", [ALL, *cfg.regions], key="region")

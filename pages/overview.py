@@ -16,7 +16,8 @@ live = sites[sites["phase"] == "Live"]
 cols = st.columns(5)
 cols[0].metric("Sites live", f"{len(live)} of {len(sites)}")
 cols[1].metric(
-    "People recruited", f"{int(live['people_recruited'].sum()):,}",
+    "People recruited",
+    f"{int(live['people_recruited'].sum()):,}",
     help=f"Against a target of {int(live['recruitment_target'].sum()):,} across the live sites.",
 )
 cols[2].metric("People with a budget", f"{int(live['budgets_total'].sum()):,}")
@@ -27,16 +28,24 @@ st.subheader("Every site's latest position")
 st.dataframe(
     sites[
         [
-            "site_name", "region", "cohort", "phase", "latest_period_end", "people_recruited",
-            "recruitment_target", "budgets_total", "spend_care_to_date_gbp",
-            "spend_infrastructure_to_date_gbp", "last_submitted_on",
+            "site_name",
+            "region",
+            "cohort",
+            "phase",
+            "latest_period_end",
+            "people_recruited",
+            "recruitment_target",
+            "budgets_total",
+            "spend_care_to_date_gbp",
+            "spend_infrastructure_to_date_gbp",
+            "last_submitted_on",
         ]
     ],
     hide_index=True,
     width="stretch",
     height=38 + 35 * min(len(sites), 20),
     column_config={
-        "site_name": st.column_config.TextColumn("Site", width="large"),
+        "site_name": st.column_config.TextColumn("Site", width="medium"),
         "region": "Region",
         "cohort": "Cohort",
         "phase": "Phase",

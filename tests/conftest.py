@@ -40,7 +40,7 @@ def table_rows(store: Store) -> dict[str, list[tuple]]:
     """Every row of every data table (not load_log), to show that nothing changed."""
     with store.read() as con:
         return {
-            t: con.execute(f"select * from {t} order by all").fetchall()  # noqa: S608 - fixed names
+            t: con.execute(f"select * from {t} order by all").fetchall()
             for t in ("sites", "returns", "return_warnings", "meta")
         }
 
@@ -67,3 +67,14 @@ def store(empty_store: Store) -> Store:
         result = ingest(empty_store, name, (DATA / name).read_bytes())
         assert result.outcome == "accepted", result.problems
     return empty_store
+
+
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> Path:
+    """The demo programme built from the committed files in data/, once per test run."""
+    from tracker import demo
+    from tracker.store import DEMO_DATA
+
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    demo.build(path, DEMO_DATA)
+    return path

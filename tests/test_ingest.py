@@ -6,8 +6,8 @@ import datetime as dt
 import io
 
 import openpyxl
-
 from conftest import DATA, HEADER, csv_bytes, ingest, load_log, table_rows
+
 from tracker import queries
 from tracker.errors import TrackerError
 from tracker.voids import void_return
@@ -24,15 +24,25 @@ def test_a_good_file_loads_every_row_and_is_logged(empty_store):
     result = ingest(empty_store, "returns_2010-03.csv", (DATA / "returns_2010-03.csv").read_bytes())
     assert result.outcome == "accepted"
     assert [(c.site_code, c.period_end) for c in result.new] == [
-        ("AAA", D(2010, 3, 31)), ("BBB", D(2010, 3, 31)), ("DDD", D(2010, 3, 31))
+        ("AAA", D(2010, 3, 31)),
+        ("BBB", D(2010, 3, 31)),
+        ("DDD", D(2010, 3, 31)),
     ]
     log = load_log(empty_store)[-1]
     assert (log["kind"], log["outcome"], log["row_count"], log["new_returns"], log["loaded_by"]) == (
-        "returns", "accepted", 3, 3, "tester"
+        "returns",
+        "accepted",
+        3,
+        3,
+        "tester",
     )
     assert len(log["sha256"]) == 64
     row = _latest(empty_store, "BBB", D(2010, 3, 31))
-    assert (row.people_recruited, float(row.spend_infrastructure_gbp), row.commentary) == (1, 12000.0, "First person recruited.")
+    assert (row.people_recruited, float(row.spend_infrastructure_gbp), row.commentary) == (
+        1,
+        12000.0,
+        "First person recruited.",
+    )
 
 
 def test_a_resubmission_supersedes_and_keeps_every_version(store):
@@ -76,7 +86,10 @@ def test_dry_run_reports_what_would_change_and_writes_nothing(store):
     [change] = result.superseded
     assert set(change.differences) == {"spend_care_gbp", "submitted_on", "commentary"}
     assert float(change.differences["spend_care_gbp"][0]) == 1500.0
-    assert {w.check for w in result.warnings} == {"count_fell", "plans_exceed_recruits"}  # 3 budgets, 3 recruits: no more
+    assert {w.check for w in result.warnings} == {
+        "count_fell",
+        "plans_exceed_recruits",
+    }  # 3 budgets, 3 recruits: no more
     assert table_rows(store) == before
     assert load_log(store) == log_before
 
@@ -87,7 +100,10 @@ def test_void_withdraws_a_return_as_a_new_version_with_who_and_why(store):
     assert bool(row.is_void) and row.void_reason == "Sent by mistake: belongs to another PCT"
     log = load_log(store)[-1]
     assert (log["load_id"], log["kind"], log["loaded_by"], log["note"]) == (
-        load_id, "void", "pm", "Sent by mistake: belongs to another PCT"
+        load_id,
+        "void",
+        "pm",
+        "Sent by mistake: belongs to another PCT",
     )
     with store.read() as con:
         latest = queries.frame(con, "site_latest", as_of=D(2010, 12, 31), region=None, cohort=None)
@@ -141,7 +157,11 @@ def test_excel_return_with_real_dates_and_numbers(empty_store):
     result = ingest(empty_store, "january.xlsx", out.getvalue())
     assert result.outcome == "accepted", result.problems
     aaa = _latest(empty_store, "AAA", D(2010, 1, 31))
-    assert (aaa.people_offered, float(aaa.spend_infrastructure_gbp), aaa.submitted_on.date()) == (5, 10000.5, D(2010, 2, 9))
+    assert (aaa.people_offered, float(aaa.spend_infrastructure_gbp), aaa.submitted_on.date()) == (
+        5,
+        10000.5,
+        D(2010, 2, 9),
+    )
     assert float(_latest(empty_store, "DDD", D(2010, 1, 31)).spend_infrastructure_gbp) == 5000.0
 
 
@@ -160,10 +180,20 @@ def test_warnings_are_stored_not_refused(store):
         ).fetchall()
     assert stored == [
         ("AAA", "count_fell", "people_recruited", "people_recruited fell from 6 to 5 since 31 Mar 2010"),
-        ("AAA", "direct_payment_not_authorised", "budgets_direct_payment", "1 direct payment before the site's authorisation from 1 Jul 2010"),
+        (
+            "AAA",
+            "direct_payment_not_authorised",
+            "budgets_direct_payment",
+            "1 direct payment before the site's authorisation from 1 Jul 2010",
+        ),
         ("AAA", "plans_exceed_recruits", "care_plans_agreed", "6 care plans agreed but only 5 people recruited"),
         ("BBB", "budgets_exceed_recruits", "people_recruited", "2 budgets in place but only 1 person recruited"),
-        ("BBB", "direct_payment_not_authorised", "budgets_direct_payment", "1 direct payment, but the site is not authorised to make them"),
+        (
+            "BBB",
+            "direct_payment_not_authorised",
+            "budgets_direct_payment",
+            "1 direct payment, but the site is not authorised to make them",
+        ),
     ]
     assert load_log(store)[-1]["warning_count"] == 5
 

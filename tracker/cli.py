@@ -71,11 +71,33 @@ def _print_results(results: list[FileResult], fmt: str) -> None:
         return
     if fmt == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(["file", "outcome", "dry_run", "rows", "new_returns", "superseded_returns",
-                         "unchanged_returns", "warnings", "problems"])
+        writer.writerow(
+            [
+                "file",
+                "outcome",
+                "dry_run",
+                "rows",
+                "new_returns",
+                "superseded_returns",
+                "unchanged_returns",
+                "warnings",
+                "problems",
+            ]
+        )
         for r in results:
-            writer.writerow([r.file, r.outcome, r.dry_run, r.rows, len(r.new), len(r.superseded),
-                             r.unchanged, len(r.warnings), len(r.problems)])
+            writer.writerow(
+                [
+                    r.file,
+                    r.outcome,
+                    r.dry_run,
+                    r.rows,
+                    len(r.new),
+                    len(r.superseded),
+                    r.unchanged,
+                    len(r.warnings),
+                    len(r.problems),
+                ]
+            )
         return
     for r in results:
         print(_describe(r))
@@ -120,15 +142,28 @@ def _result_dict(r: FileResult) -> dict:
         "rows": r.rows,
         "new": [{"site_code": c.site_code, "period_end": c.period_end.isoformat()} for c in r.new],
         "superseded": [
-            {"site_code": c.site_code, "period_end": c.period_end.isoformat(),
-             "differences": {k: [_plain(a), _plain(b)] for k, (a, b) in c.differences.items()}}
+            {
+                "site_code": c.site_code,
+                "period_end": c.period_end.isoformat(),
+                "differences": {k: [_plain(a), _plain(b)] for k, (a, b) in c.differences.items()},
+            }
             for c in r.superseded
         ],
         "unchanged": r.unchanged,
-        "warnings": [{"site_code": w.site_code, "period_end": w.period_end.isoformat(), "check": w.check,
-                      "column": w.column, "message": w.message} for w in r.warnings],
-        "problems": [{"file": p.file, "row": p.row, "column": p.column, "value": p.value, "message": p.message}
-                     for p in r.problems],
+        "warnings": [
+            {
+                "site_code": w.site_code,
+                "period_end": w.period_end.isoformat(),
+                "check": w.check,
+                "column": w.column,
+                "message": w.message,
+            }
+            for w in r.warnings
+        ],
+        "problems": [
+            {"file": p.file, "row": p.row, "column": p.column, "value": p.value, "message": p.message}
+            for p in r.problems
+        ],
         "load_id": r.load_id,
     }
 
@@ -197,9 +232,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - last resort: a bug must not greet the user with a traceback
+    except Exception as exc:
         if os.environ.get("TRACKER_DEBUG"):
             raise
-        print(f"internal error (a bug in the tracker; set TRACKER_DEBUG=1 for details): "
-              f"{type(exc).__name__}: {exc}", file=sys.stderr)
+        print(
+            f"internal error (a bug in the tracker; set TRACKER_DEBUG=1 for details): {type(exc).__name__}: {exc}",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL

@@ -29,13 +29,29 @@ REGISTER_COLUMNS: tuple[Column, ...] = (
     Column("site_name", "text", True, "text", "Name of the site as the programme knows it."),
     Column("region", "text", True, "region", "Strategic health authority region, from the list in tracker.toml."),
     Column("cohort", "text", True, "`in-depth` or `wider`", "In the in-depth evaluation, or the wider programme."),
-    Column("care_groups", "list", True, "`;`-separated list", "Care groups the site offers budgets to, from the list in tracker.toml."),
-    Column("direct_payments_from", "date", False, "date", "Date the site was authorised to offer direct payments; empty if never."),
+    Column(
+        "care_groups",
+        "list",
+        True,
+        "`;`-separated list",
+        "Care groups the site offers budgets to, from the list in tracker.toml.",
+    ),
+    Column(
+        "direct_payments_from",
+        "date",
+        False,
+        "date",
+        "Date the site was authorised to offer direct payments; empty if never.",
+    ),
     Column("go_live", "date", True, "date", "Date recruitment opened."),
     Column("recruitment_target", "count", True, "people", "People the site aims to have recruited by `target_date`."),
     Column("target_date", "date", True, "date", "Date by which the site aims to reach its recruitment target."),
-    Column("dh_funding_gbp", "money", True, "£ (GBP), whole programme", "Department of Health funding granted to the site."),
-    Column("withdrawn_on", "date", False, "date", "Date the site left the programme or merged; empty while it takes part."),
+    Column(
+        "dh_funding_gbp", "money", True, "£ (GBP), whole programme", "Department of Health funding granted to the site."
+    ),
+    Column(
+        "withdrawn_on", "date", False, "date", "Date the site left the programme or merged; empty while it takes part."
+    ),
     Column("contact_name", "text", False, "text", "Person to chase for returns."),
     Column("contact_email", "email", False, "e-mail address", "Their e-mail address."),
 )
@@ -61,9 +77,17 @@ RETURN_COLUMNS: tuple[Column, ...] = (
     Column("care_plans_agreed", "count", True, _CUMULATIVE, "People with an agreed care plan."),
     Column("budgets_notional", "count", True, _CUMULATIVE, "People with a budget in place held notionally by the PCT."),
     Column("budgets_third_party", "count", True, _CUMULATIVE, "People with a budget in place held by a third party."),
-    Column("budgets_direct_payment", "count", True, _CUMULATIVE, "People with a budget in place paid as a direct payment."),
+    Column(
+        "budgets_direct_payment", "count", True, _CUMULATIVE, "People with a budget in place paid as a direct payment."
+    ),
     Column("spend_care_gbp", "money", True, _IN_MONTH, "Spent on people's care and support from their budgets."),
-    Column("spend_infrastructure_gbp", "money", True, _IN_MONTH, "Spent on infrastructure: staff, training, systems, brokerage."),
+    Column(
+        "spend_infrastructure_gbp",
+        "money",
+        True,
+        _IN_MONTH,
+        "Spent on infrastructure: staff, training, systems, brokerage.",
+    ),
     Column("submitted_on", "date", False, "date", "Date the site sent the return; empty if not known."),
     Column("commentary", "text", False, "free text", "The site's own notes on the month."),
 )

@@ -32,25 +32,66 @@ D = dt.date
 # What the press reported in Nov 2010, pinned so the demo tells the same story.
 # recruited_by_oct2010 is the figure in the Oct and Nov 2010 returns.
 STORIES = {
-    "5A4": dict(go_live=D(2010, 2, 1), target=60, target_date=D(2012, 3, 31), first_recruit=D(2011, 1, 31), rate=4.0,
-                note="No patients registered yet. Diabetes, COPD and stroke pathways agreed; clinicians slow to refer."),
-    "5QK": dict(go_live=D(2010, 4, 1), target=40, target_date=D(2011, 9, 30), first_recruit=D(2010, 5, 31), rate=2.6,
-                first_budget=D(2011, 2, 28), recruited_by_oct2010=17,
-                note="People recruited and assessed; no budgets allocated and nothing yet spent on care while the "
-                     "resource allocation system is signed off."),
-    "5QE": dict(go_live=D(2010, 3, 1), target=60, target_date=D(2011, 9, 30), first_recruit=D(2010, 4, 30), rate=2.6,
-                recruited_by_oct2010=20, monthly_budget=740.0,
-                note="20 people signed up; we expect to spend about £178,000 on budgets this year."),
-    "5EM": dict(go_live=D(2010, 1, 1), target=50, target_date=D(2011, 6, 30), first_recruit=D(2010, 3, 31), rate=2.0,
-                recruited_by_oct2010=14, monthly_budget=50.0, care_to_oct2010=8_140.0,
-                note="14 people; just over £8,000 awarded so far, for hypnotherapy, gym membership and repairs to "
-                     "exercise bikes among other items agreed in care plans. Recruitment remains a struggle."),
-    "5QM": dict(go_live=D(2010, 2, 1), target=75, target_date=D(2011, 3, 31), first_recruit=D(2010, 3, 31), rate=1.2,
-                recruited_by_oct2010=9,
-                note="9 people signed up since February; we plan to offer budgets to 75 by March 2011."),
-    "5H1": dict(go_live=D(2010, 3, 1), target=50, target_date=D(2011, 12, 31), first_recruit=D(2010, 6, 30), rate=2.0,
-                first_budget=D(2011, 2, 28), recruited_by_oct2010=8,
-                note="Joint project: 8 people signed up; no budgets released yet."),
+    "5A4": dict(
+        go_live=D(2010, 2, 1),
+        target=60,
+        target_date=D(2012, 3, 31),
+        first_recruit=D(2011, 1, 31),
+        rate=4.0,
+        note="No patients registered yet. Diabetes, COPD and stroke pathways agreed; clinicians slow to refer.",
+    ),
+    "5QK": dict(
+        go_live=D(2010, 4, 1),
+        target=40,
+        target_date=D(2011, 9, 30),
+        first_recruit=D(2010, 5, 31),
+        rate=2.6,
+        first_budget=D(2011, 2, 28),
+        recruited_by_oct2010=17,
+        note="People recruited and assessed; no budgets allocated and nothing yet spent on care while the "
+        "resource allocation system is signed off.",
+    ),
+    "5QE": dict(
+        go_live=D(2010, 3, 1),
+        target=60,
+        target_date=D(2011, 9, 30),
+        first_recruit=D(2010, 4, 30),
+        rate=2.6,
+        recruited_by_oct2010=20,
+        monthly_budget=740.0,
+        note="20 people signed up; we expect to spend about £178,000 on budgets this year.",
+    ),
+    "5EM": dict(
+        go_live=D(2010, 1, 1),
+        target=50,
+        target_date=D(2011, 6, 30),
+        first_recruit=D(2010, 3, 31),
+        rate=2.0,
+        recruited_by_oct2010=14,
+        monthly_budget=50.0,
+        care_to_oct2010=8_140.0,
+        note="14 people; just over £8,000 awarded so far, for hypnotherapy, gym membership and repairs to "
+        "exercise bikes among other items agreed in care plans. Recruitment remains a struggle.",
+    ),
+    "5QM": dict(
+        go_live=D(2010, 2, 1),
+        target=75,
+        target_date=D(2011, 3, 31),
+        first_recruit=D(2010, 3, 31),
+        rate=1.2,
+        recruited_by_oct2010=9,
+        note="9 people signed up since February; we plan to offer budgets to 75 by March 2011.",
+    ),
+    "5H1": dict(
+        go_live=D(2010, 3, 1),
+        target=50,
+        target_date=D(2011, 12, 31),
+        first_recruit=D(2010, 6, 30),
+        rate=2.0,
+        first_budget=D(2011, 2, 28),
+        recruited_by_oct2010=8,
+        note="Joint project: 8 people signed up; no budgets released yet.",
+    ),
 }
 
 COMMENTS = (
@@ -111,10 +152,48 @@ def _poisson(rng: random.Random, mean: float) -> int:
         k += 1
 
 
-FIRST_NAMES = ("Alison", "Brian", "Claire", "David", "Emma", "Fiona", "Gareth", "Helen", "Ian", "Janet",
-               "Karen", "Liam", "Mark", "Nadia", "Owen", "Priya", "Rachel", "Simon", "Tariq", "Yvonne")
-SURNAMES = ("Ahmed", "Baker", "Clarke", "Davies", "Evans", "Green", "Hughes", "Jones", "Khan", "Lewis",
-            "Morris", "Patel", "Roberts", "Shaw", "Taylor", "Walker", "Wright", "Young")
+FIRST_NAMES = (
+    "Alison",
+    "Brian",
+    "Claire",
+    "David",
+    "Emma",
+    "Fiona",
+    "Gareth",
+    "Helen",
+    "Ian",
+    "Janet",
+    "Karen",
+    "Liam",
+    "Mark",
+    "Nadia",
+    "Owen",
+    "Priya",
+    "Rachel",
+    "Simon",
+    "Tariq",
+    "Yvonne",
+)
+SURNAMES = (
+    "Ahmed",
+    "Baker",
+    "Clarke",
+    "Davies",
+    "Evans",
+    "Green",
+    "Hughes",
+    "Jones",
+    "Khan",
+    "Lewis",
+    "Morris",
+    "Patel",
+    "Roberts",
+    "Shaw",
+    "Taylor",
+    "Walker",
+    "Wright",
+    "Young",
+)
 
 
 def plan_sites(rng: random.Random) -> list[Site]:
@@ -137,7 +216,9 @@ def plan_sites(rng: random.Random) -> list[Site]:
             target_date = D(2012, 3, 31)
         delay = rng.choice((1, 1, 2, 2, 3, 4, 5, 7))
         first_recruit = story.get("first_recruit", month_end(add_months(go_live, delay)))
-        months_to_target = max(6, (target_date.year - first_recruit.year) * 12 + target_date.month - first_recruit.month)
+        months_to_target = max(
+            6, (target_date.year - first_recruit.year) * 12 + target_date.month - first_recruit.month
+        )
         speed = rng.choice((0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 1.0))
         rate = story.get("rate", target / months_to_target * speed)
         london = seed.region == "London"
@@ -277,16 +358,24 @@ def generate(seed: int = SEED) -> Programme:
                 # A slip: a digit dropped from people recruited; the corrected return follows.
                 slipped = dict(row, people_recruited=row["people_recruited"] // 10)
                 monthly.setdefault(period, []).append(slipped)
-                fixed = dict(row, submitted_on=row["submitted_on"] + dt.timedelta(days=rng.randint(5, 20)),
-                             commentary="Resubmitted: people recruited corrected (a digit was dropped).")
+                fixed = dict(
+                    row,
+                    submitted_on=row["submitted_on"] + dt.timedelta(days=rng.randint(5, 20)),
+                    commentary="Resubmitted: people recruited corrected (a digit was dropped).",
+                )
                 if rng.random() < 0.75:
-                    resubmissions.setdefault(f"returns_{period:%Y-%m}_resubmission_{site.seed.code}.csv", []).append(fixed)
+                    resubmissions.setdefault(f"returns_{period:%Y-%m}_resubmission_{site.seed.code}.csv", []).append(
+                        fixed
+                    )
                 continue
             if not story and rng.random() < 0.01 and row["spend_care_gbp"] > 0:
                 monthly.setdefault(period, []).append(row)
-                fixed = dict(row, spend_care_gbp=round(row["spend_care_gbp"] * 1.1, 2),
-                             submitted_on=row["submitted_on"] + dt.timedelta(days=rng.randint(10, 40)),
-                             commentary="Resubmitted: late invoices for care added.")
+                fixed = dict(
+                    row,
+                    spend_care_gbp=round(row["spend_care_gbp"] * 1.1, 2),
+                    submitted_on=row["submitted_on"] + dt.timedelta(days=rng.randint(10, 40)),
+                    commentary="Resubmitted: late invoices for care added.",
+                )
                 resubmissions.setdefault(f"returns_{period:%Y-%m}_resubmission_{site.seed.code}.csv", []).append(fixed)
                 continue
             monthly.setdefault(period, []).append(row)

@@ -20,7 +20,7 @@ import pandas as pd
 from tracker import contract, queries
 from tracker.config import Config, current
 from tracker.errors import FileRefused, Problem, TrackerError
-from tracker.quality import Warning, check_returns
+from tracker.quality import QualityWarning, check_returns
 from tracker.readers import read_table
 from tracker.store import Store, get_meta
 from tracker.validate import SiteInfo, validate_register, validate_returns
@@ -51,7 +51,7 @@ class FileResult:
     new: list[Change] = field(default_factory=list)
     superseded: list[Change] = field(default_factory=list)
     unchanged: int = 0
-    warnings: list[Warning] = field(default_factory=list)
+    warnings: list[QualityWarning] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     load_id: int | None = None
@@ -113,8 +113,7 @@ def _log(con: duckdb.DuckDBPyConnection, kind: str, result: FileResult, user: st
 def _sites(con: duckdb.DuckDBPyConnection) -> dict[str, SiteInfo]:
     df = queries.frame(con, "register_sites")
     return {
-        r.site_code: SiteInfo(r.site_code, _date(r.go_live), _date(r.direct_payments_from))
-        for r in df.itertuples()
+        r.site_code: SiteInfo(r.site_code, _date(r.go_live), _date(r.direct_payments_from)) for r in df.itertuples()
     }
 
 
@@ -160,8 +159,14 @@ def _plan(con: duckdb.DuckDBPyConnection, records: list[dict], result: FileResul
 def _incoming_frame(records: list[dict]) -> pd.DataFrame:
     columns = ["source_row", "site_code", "period_end", *RETURN_FIELDS, "is_void", "void_reason"]
     rows = [
-        {**{f: rec[f] for f in RETURN_FIELDS}, "source_row": rec["row"], "site_code": rec["site_code"],
-         "period_end": rec["period_end"], "is_void": False, "void_reason": None}
+        {
+            **{f: rec[f] for f in RETURN_FIELDS},
+            "source_row": rec["row"],
+            "site_code": rec["site_code"],
+            "period_end": rec["period_end"],
+            "is_void": False,
+            "void_reason": None,
+        }
         for rec in records
     ]
     df = pd.DataFrame(rows, columns=columns)
@@ -212,7 +217,9 @@ def ingest_bytes(
         if earlier is not None:
             result.outcome = "already loaded"
             result.problems = []
-            result.notices.append(f"{name}: the same file was loaded on {uk_date(earlier[2].date())} as {earlier[1]}; nothing changed")
+            result.notices.append(
+                f"{name}: the same file was loaded on {uk_date(earlier[2].date())} as {earlier[1]}; nothing changed"
+            )
         elif table is not None:
             try:
                 records = validate_returns(table, _sites(con), cfg, today)
@@ -225,7 +232,9 @@ def ingest_bytes(
                 result.warnings = check_returns(records, latest, _sites(con), cfg)
                 result.warnings = [w for w in result.warnings if (w.site_code, w.period_end) in changed]
                 if not dry_run:
-                    _write_returns(con, result, [r for r in records if (r["site_code"], r["period_end"]) in changed], user)
+                    _write_returns(
+                        con, result, [r for r in records if (r["site_code"], r["period_end"]) in changed], user
+                    )
                 return result
         if not dry_run:
             con.execute("begin")
@@ -238,7 +247,10 @@ def _write_returns(con: duckdb.DuckDBPyConnection, result: FileResult, records: 
     con.execute("begin")
     try:
         result.load_id = _log(
-            con, "returns", result, user,
+            con,
+            "returns",
+            result,
+            user,
             new_returns=len(result.new),
             superseded_returns=len(result.superseded),
             unchanged_returns=result.unchanged,
@@ -252,9 +264,14 @@ def _write_returns(con: duckdb.DuckDBPyConnection, result: FileResult, records: 
             if result.warnings:
                 warnings = pd.DataFrame(
                     [
-                        {"return_id": ids[(w.site_code, w.period_end)], "site_code": w.site_code,
-                         "period_end": w.period_end, "check_name": w.check, "column_name": w.column,
-                         "message": w.message}
+                        {
+                            "return_id": ids[(w.site_code, w.period_end)],
+                            "site_code": w.site_code,
+                            "period_end": w.period_end,
+                            "check_name": w.check,
+                            "column_name": w.column,
+                            "message": w.message,
+                        }
                         for w in result.warnings
                     ]
                 )
@@ -300,7 +317,12 @@ def load_register(
             have_returns = set(queries.frame(con, "sites_with_returns")["site_code"])
             dropped = sorted(have_returns - {r["site_code"] for r in records})
             result.problems = [
-                Problem(name, "the site has returns loaded but is missing from this register", column="site_code", value=code)
+                Problem(
+                    name,
+                    "the site has returns loaded but is missing from this register",
+                    column="site_code",
+                    value=code,
+                )
                 for code in dropped
             ]
         con.execute("begin")

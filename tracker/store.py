@@ -136,9 +136,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
             continue
         con.execute("begin")
         con.execute(file.read_text())
-        con.execute(
-            "insert or replace into meta values ('schema_version', $v)", {"v": str(number)}
-        )
+        con.execute("insert or replace into meta values ('schema_version', $v)", {"v": str(number)})
         con.execute("commit")
 
 

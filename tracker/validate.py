@@ -80,15 +80,14 @@ def _refuse_if(problems: list[Problem]) -> None:
     if problems:
         if len(problems) > MAX_PROBLEMS:
             extra = len(problems) - MAX_PROBLEMS
-            problems = problems[:MAX_PROBLEMS] + [
-                Problem(problems[0].file, f"… and {extra:,} more problems not listed")
+            problems = [
+                *problems[:MAX_PROBLEMS],
+                Problem(problems[0].file, f"… and {extra:,} more problems not listed"),
             ]
         raise FileRefused(problems)
 
 
-def validate_returns(
-    table: Table, sites: Mapping[str, SiteInfo], cfg: Config, today: dt.date
-) -> list[dict]:
+def validate_returns(table: Table, sites: Mapping[str, SiteInfo], cfg: Config, today: dt.date) -> list[dict]:
     """Typed return rows of a file, or FileRefused with every hard error in it."""
     problems = _check_header(table, contract.RETURN_COLUMNS)
     _refuse_if(problems)
@@ -103,7 +102,9 @@ def validate_returns(
             if not is_month_end(period):
                 problems.append(Problem(where[0], "is not the last day of a month", *where[1:]))
             elif period < cfg.start:
-                problems.append(Problem(where[0], f"is before the programme started ({uk_date(cfg.start)})", *where[1:]))
+                problems.append(
+                    Problem(where[0], f"is before the programme started ({uk_date(cfg.start)})", *where[1:])
+                )
             elif period > cfg.end:
                 problems.append(Problem(where[0], f"is after the programme ended ({uk_date(cfg.end)})", *where[1:]))
             elif period > today:
@@ -142,12 +143,18 @@ def validate_register(table: Table, cfg: Config) -> list[dict]:
         code = rec["site_code"]
         if code is not None:
             if code in seen:
-                problems.append(Problem(f, f"the site code appears twice (also row {seen[code]})", row_no, "site_code", code))
+                problems.append(
+                    Problem(f, f"the site code appears twice (also row {seen[code]})", row_no, "site_code", code)
+                )
             seen.setdefault(code, row_no)
         if rec["region"] is not None:
             canon = regions.get(rec["region"].lower())
             if canon is None:
-                problems.append(Problem(f, "is not one of the programme's regions (see tracker.toml)", row_no, "region", rec["region"]))
+                problems.append(
+                    Problem(
+                        f, "is not one of the programme's regions (see tracker.toml)", row_no, "region", rec["region"]
+                    )
+                )
             rec["region"] = canon
         if rec["cohort"] is not None:
             cohort = rec["cohort"].lower()
@@ -159,7 +166,13 @@ def validate_register(table: Table, cfg: Config) -> list[dict]:
             unknown = [g for g in names if g.lower() not in groups]
             if unknown or not names:
                 problems.append(
-                    Problem(f, "holds a care group not in the programme's list (see tracker.toml)", row_no, "care_groups", "; ".join(unknown) or rec["care_groups"])
+                    Problem(
+                        f,
+                        "holds a care group not in the programme's list (see tracker.toml)",
+                        row_no,
+                        "care_groups",
+                        "; ".join(unknown) or rec["care_groups"],
+                    )
                 )
             rec["care_groups"] = ";".join(groups.get(g.lower(), g) for g in names)
         if rec["go_live"] and rec["target_date"] and rec["target_date"] <= rec["go_live"]:

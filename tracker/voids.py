@@ -28,9 +28,23 @@ def void_return(store: Store, site_code: str, period_end: dt.date, reason: str, 
         try:
             load_id = _log(con, "void", result, user, superseded_returns=1, note=reason.strip())
             row = {"row": None, "site_code": site_code, "period_end": period_end}
-            row.update({f: None for f in ("people_offered", "people_recruited", "care_plans_agreed", "budgets_notional",
-                                         "budgets_third_party", "budgets_direct_payment", "spend_care_gbp",
-                                         "spend_infrastructure_gbp", "submitted_on", "commentary")})
+            row.update(
+                {
+                    f: None
+                    for f in (
+                        "people_offered",
+                        "people_recruited",
+                        "care_plans_agreed",
+                        "budgets_notional",
+                        "budgets_third_party",
+                        "budgets_direct_payment",
+                        "spend_care_gbp",
+                        "spend_infrastructure_gbp",
+                        "submitted_on",
+                        "commentary",
+                    )
+                }
+            )
             frame = _incoming_frame([row])
             frame["is_void"] = True
             frame["void_reason"] = reason.strip()

@@ -1,0 +1,113 @@
+"""The command line as scheduled jobs and people call it: exit codes, stdout for data, stderr for notices."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import DATA, csv_bytes
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def tracker(*args: str, db: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    full_env = {k: v for k, v in os.environ.items() if k != "TRACKER_DB"}
+    full_env.update(env or {})
+    command = [sys.executable, "-m", "tracker", *args]
+    if db is not None:
+        command += ["--db", str(db)]
+    return subprocess.run(command, cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "cli.duckdb"
+    done = tracker("sites", str(DATA / "sites.csv"), db=path)
+    assert done.returncode == 0, done.stderr
+    assert "the register now holds 4 site(s)" in done.stdout
+    return path
+
+
+def test_ingest_loads_good_files_and_says_what_it_did(db):
+    done = tracker("ingest", str(DATA / "returns_2010-01.csv"), str(DATA / "returns_2010-02.csv"), db=db)
+    assert done.returncode == 0, done.stderr
+    assert "LOADED returns_2010-01.csv: 2 row(s): 2 new return(s)" in done.stdout
+    assert "LOADED returns_2010-02.csv: 1 row(s): 1 new return(s)" in done.stdout
+    again = tracker("ingest", str(DATA / "returns_2010-01.csv"), db=db)
+    assert again.returncode == 0
+    assert "ALREADY LOADED returns_2010-01.csv: nothing changed." in again.stdout
+
+
+def test_a_bad_file_exits_non_zero_with_a_plain_message_and_no_traceback(db, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(csv_bytes("AAA,2010-04-31,1,1,0,0,0,0,0,100,,"))
+    done = tracker("ingest", str(DATA / "returns_2010-01.csv"), str(bad), db=db)
+    assert done.returncode == 1
+    assert "REFUSED bad.csv: nothing was loaded." in done.stdout
+    assert "bad.csv, row 2, column period_end: value '2010-04-31': is not a real calendar date" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_machine_formats_keep_stdout_for_data_only(db, fmt):
+    done = tracker("ingest", "--format", fmt, str(DATA / "returns_2010-03.csv"), db=db)
+    assert done.returncode == 0
+    if fmt == "json":
+        [result] = json.loads(done.stdout)
+        assert (result["outcome"], len(result["new"])) == ("accepted", 3)
+    else:
+        lines = done.stdout.strip().splitlines()
+        assert lines[0].startswith("file,outcome,")
+        assert lines[1].startswith("returns_2010-03.csv,accepted,False,3,3,0,0,")
+
+
+def test_dry_run_writes_nothing(db):
+    tracker("ingest", "--dry-run", str(DATA / "returns_2010-01.csv"), db=db)
+    done = tracker("ingest", "--format", "json", str(DATA / "returns_2010-01.csv"), db=db)
+    assert json.loads(done.stdout)[0]["outcome"] == "accepted"  # not "already loaded": the dry run stored nothing
+
+
+def test_missing_file_is_a_plain_error(db):
+    done = tracker("ingest", "no-such-file.csv", db=db)
+    assert done.returncode == 1
+    assert "no-such-file.csv: cannot be read (No such file or directory)" in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_void_command(db):
+    tracker("ingest", str(DATA / "returns_2010-01.csv"), db=db)
+    done = tracker("void", "AAA", "2010-01-31", "--reason", "duplicate of another site's return", db=db)
+    assert done.returncode == 0, done.stderr
+    assert "VOIDED AAA 31 Jan 2010" in done.stdout
+    again = tracker("void", "AAA", "2010-01-31", "--reason", "again", db=db)
+    assert again.returncode == 1
+    assert "error: there is no return to void for AAA in 31 Jan 2010 (already void)" in again.stderr
+
+
+def test_tracker_db_environment_variable_is_used(db):
+    done = tracker("ingest", str(DATA / "returns_2010-01.csv"), env={"TRACKER_DB": str(db)})
+    assert done.returncode == 0, done.stderr
+    # A named database is never the demo: no demo warning.
+    assert "demo" not in done.stderr
+
+
+def test_ingest_into_the_demo_database_warns(demo_db, tmp_path):
+    copy = tmp_path / "demo-copy.duckdb"
+    copy.write_bytes(demo_db.read_bytes())
+    line = "5QM,2010-12-31,20,12,8,5,2,0,400,8000,2011-01-10,"
+    good = tmp_path / "dorset.csv"
+    good.write_bytes(csv_bytes(line))
+    done = tracker("ingest", str(good), db=copy)
+    assert "synthetic demo programme" in done.stderr
+
+
+def test_register_refusal_is_reported(tmp_path):
+    bad = tmp_path / "sites.csv"
+    bad.write_text((DATA / "sites.csv").read_text().replace("in-depth", "pilot"))
+    done = tracker("sites", str(bad), db=tmp_path / "x.duckdb")
+    assert done.returncode == 1
+    assert "sites.csv, row 2, column cohort: value 'pilot': must be 'in-depth' or 'wider'" in done.stdout

@@ -1,0 +1,148 @@
+"""The demo programme: exactly what the generator makes, and true to ../shared/domain.md."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tracker import demo, queries
+from tracker.store import DEMO_DATA, Store
+
+D = dt.date
+ALL = {"region": None, "cohort": None}
+
+
+@pytest.fixture(scope="module")
+def demo_store(demo_db: Path) -> Store:
+    return Store(demo_db)
+
+
+def run(store, name, **params):
+    with store.read() as con:
+        return queries.frame(con, name, **params)
+
+
+def test_committed_files_are_what_the_generator_makes(tmp_path):
+    written = demo.write(demo.generate(), tmp_path)
+    committed = sorted(p.relative_to(DEMO_DATA) for p in [DEMO_DATA / "sites.csv", *DEMO_DATA.glob("returns/*.csv")])
+    assert sorted(p.relative_to(tmp_path) for p in written) == committed
+    for rel in committed:
+        assert (tmp_path / rel).read_bytes() == (DEMO_DATA / rel).read_bytes(), rel
+
+
+def test_demo_files_are_in_the_canonical_form():
+    iso = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+    for path in [DEMO_DATA / "sites.csv", *DEMO_DATA.glob("returns/*.csv")]:
+        rows = list(csv.DictReader(path.read_bytes().decode("utf-8").splitlines()))
+        for row in rows:
+            for name, value in row.items():
+                if value and (
+                    name in {"period_end", "submitted_on", "go_live", "target_date"} or name.endswith("_from")
+                ):
+                    assert iso.match(value), (path.name, name, value)
+                if value and (name.endswith("_gbp") or name.startswith(("people_", "budgets_", "care_plans"))):
+                    float(value)  # plain numbers: no £, no thousands commas
+
+
+def test_register_has_70_sites_in_every_region_and_20_in_depth(demo_store):
+    sites = run(demo_store, "register_sites")
+    assert len(sites) == 70 and sites.site_code.is_unique
+    assert sites.region.value_counts().to_dict() == {region: 7 for region in sites.region.unique()}
+    assert sites.region.nunique() == 10
+    assert (sites.cohort == "in-depth").sum() == 20
+    named = {
+        "5A4": "NHS Havering",
+        "5QK": "NHS Wiltshire",
+        "5QE": "NHS Oxfordshire",
+        "5EM": "NHS Nottingham City",
+        "5QM": "NHS Dorset",
+        "TAL": "Torbay Care Trust",
+        "5N5": "NHS Doncaster",
+    }
+    assert sites.set_index("site_code").site_name[list(named)].to_dict() == named
+    assert sites.withdrawn_on.notna().sum() == 2
+
+
+NOV_2010 = D(2010, 11, 30)
+
+
+def test_press_stories_of_november_2010(demo_store):
+    pos = run(demo_store, "site_latest", as_of=NOV_2010, **ALL).set_index("site_code")
+    # Havering: nobody registered although running since February 2010.
+    assert pos.loc["5A4", "go_live"] == pd.Timestamp(D(2010, 2, 1))
+    assert pos.loc["5A4", "people_recruited"] == 0
+    # Wiltshire: people recruited, but no budgets and no money spent on care after more than six months.
+    assert pos.loc["5QK", "people_recruited"] > 0
+    assert pos.loc["5QK", "budgets_total"] == 0 and float(pos.loc["5QK", "spend_care_to_date_gbp"]) == 0
+    assert pos.loc["5QK", "go_live"] <= pd.Timestamp(D(2010, 5, 30))
+    # Oxfordshire: 20 signed up.
+    assert pos.loc["5QE", "people_recruited"] == 20
+    # Nottingham City: 14 patients, just over £8,000 on care, for unusual items.
+    assert pos.loc["5EM", "people_recruited"] == 14
+    assert 8_000 <= float(pos.loc["5EM", "spend_care_to_date_gbp"]) <= 8_500
+    # Dorset: 9 signed up since February, of a 75-person target by March 2011.
+    assert (pos.loc["5QM", "people_recruited"], pos.loc["5QM", "recruitment_target"]) == (9, 75)
+    assert pos.loc["5QM", "target_date"] == pd.Timestamp(D(2011, 3, 31))
+    # Hammersmith and Fulham with Kensington and Chelsea: 8 signed up and no budgets released.
+    assert (pos.loc["5H1", "people_recruited"], pos.loc["5H1", "budgets_total"]) == (8, 0)
+
+
+def test_nottingham_commentary_names_the_unusual_items(demo_store):
+    series = run(demo_store, "site_series", as_of=NOV_2010, site_code="5EM")
+    text = " ".join(series.commentary.dropna())
+    for item in ("hypnotherapy", "gym membership", "exercise bikes"):
+        assert item in text
+
+
+def test_by_2012_the_story_sites_have_recovered(demo_store):
+    pos = run(demo_store, "site_latest", as_of=D(2012, 10, 31), **ALL).set_index("site_code")
+    assert pos.loc["5A4", "people_recruited"] > 0
+    assert pos.loc["5QK", "budgets_total"] > 0 and float(pos.loc["5QK", "spend_care_to_date_gbp"]) > 0
+    assert pos.loc["5H1", "budgets_total"] > 0
+
+
+def test_calibration_figures(demo_store):
+    trend = run(demo_store, "programme_trend", as_of=D(2012, 12, 31), **ALL).set_index("month_end")
+    # About 1,000-1,500 people with a budget by mid-2011; the low thousands by the end of the pilot.
+    assert 1_000 <= trend.loc[pd.Timestamp(D(2011, 6, 30)), "budgets_total"] <= 1_500
+    assert 2_000 <= trend.loc[pd.Timestamp(D(2012, 10, 31)), "budgets_total"] <= 4_000
+    # Infrastructure: about £93,280 a site in year one and £146,040 over two (sites with two full years).
+    with demo_store.read() as con:
+        spend = con.execute(
+            """
+            with r as (select * from current_returns(date '2012-12-31')),
+            f as (select site_code, min(period_end) as first from r group by site_code),
+            s as (
+                select r.site_code,
+                    sum(spend_infrastructure_gbp) filter (where period_end < first + interval 12 month) as y1,
+                    sum(spend_infrastructure_gbp) filter (where period_end < first + interval 24 month) as y2
+                from r join f using (site_code) join sites using (site_code)
+                where first <= date '2010-10-31' and withdrawn_on is null
+                group by r.site_code
+            )
+            select avg(y1), avg(y2) from s
+            """
+        ).fetchone()
+    assert float(spend[0]) == pytest.approx(93_280, rel=0.08)
+    assert float(spend[1]) == pytest.approx(146_040, rel=0.08)
+
+
+def test_some_returns_are_late_missing_resubmitted_or_slipped(demo_store):
+    grid = run(demo_store, "returns_completeness", as_of=D(2012, 12, 31), due_day=15, **ALL)
+    counts = grid.status.value_counts()
+    assert counts["on time"] > counts["late"] > counts["missing"] > 0
+    assert 0 < grid.resubmitted.sum() < 40
+    with demo_store.read() as con:
+        warnings = con.execute("select count(*) from return_warnings").fetchone()[0]
+    assert 0 < warnings < 100
+
+
+def test_generator_is_deterministic_and_seed_dependent():
+    first, again, other = demo.generate(), demo.generate(), demo.generate(seed=7)
+    assert first == again
+    assert first.files != other.files

@@ -1,0 +1,45 @@
+"""The documents promise what the code does: every column documented, the README's commands are CI's."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tracker import contract
+from tracker.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+DICTIONARY = (ROOT / "docs" / "returns.md").read_text()
+
+
+def test_every_contract_column_is_in_the_data_dictionary_with_its_unit():
+    for col in (*contract.REGISTER_COLUMNS, *contract.RETURN_COLUMNS):
+        row = re.search(rf"^\| `{col.name}` \| (yes|no) \| ([^|]+) \|", DICTIONARY, re.MULTILINE)
+        assert row, f"{col.name} is not documented in docs/returns.md"
+        assert row.group(1) == ("yes" if col.required else "no"), col.name
+        assert row.group(2).strip() == col.unit.strip(), col.name
+
+
+def test_every_column_of_every_table_is_documented(tmp_path):
+    store = Store(tmp_path / "schema.duckdb")
+    with store.write() as con:
+        columns = con.execute(
+            "select table_name, column_name from information_schema.columns where table_schema = 'main'"
+        ).fetchall()
+    missing = [f"{t}.{c}" for t, c in columns if f"`{c}`" not in DICTIONARY]
+    assert missing == []
+    tables = {t for t, _ in columns}
+    assert all(f"`{t}`" in DICTIONARY for t in tables)
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```bash\n(.+?)\n```", readme, re.DOTALL)
+    test_command = next(b for b in blocks if "pytest" in b)
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert test_command in ci
+
+
+def test_readme_run_command_starts_the_dashboard():
+    readme = (ROOT / "README.md").read_text()
+    assert "pip install -r requirements.txt && .venv/bin/streamlit run dashboard.py" in readme

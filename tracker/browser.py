@@ -1,0 +1,127 @@
+"""A private dashboard server and headless Chromium: for the real-browser tests and the board pack.
+
+Uses Debian's Chromium through Playwright's ``executable_path``: nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+from tracker.config import ROOT
+from tracker.errors import TrackerError
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+READY = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
+# True once no skeleton is left and every chart and table has drawn something.
+DRAWN_JS = """() => {
+  if (document.querySelector('[data-testid^="stSkeleton"], [data-testid="stAppSkeleton"]')) return false;
+  const ok = (sel, inner) => [...document.querySelectorAll(sel)].every(el => {
+      const g = el.querySelector(inner); return g && g.getBoundingClientRect().height > 0; });
+  return ok('[data-testid="stVegaLiteChart"]', 'canvas, svg.marks')
+      && ok('[data-testid="stDataFrame"]', 'canvas');
+}"""
+EXCEPTION = '[data-testid="stException"]'
+
+
+def chromium_path() -> str:
+    """Debian's Chromium, or a plain message saying how to install it."""
+    for candidate in (os.environ.get("TRACKER_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    raise TrackerError("Chromium is not installed: run `apt-get install -y chromium` (Debian's package).")
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def dashboard_server(db: Path | str, port: int | None = None, timeout_s: float = 60) -> Iterator[str]:
+    """Run the dashboard on loopback for ``db``; yields its URL and always stops it."""
+    port = port or free_port()
+    env = {**os.environ, "TRACKER_DB": str(db)}
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / "dashboard.py"),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if proc.poll() is not None:
+                raise TrackerError(f"the dashboard server stopped at start-up: {proc.stderr.read().decode()[-500:]}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:  # noqa: S310 - loopback
+                    if reply.read() == b"ok":
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise TrackerError(f"the dashboard server did not start within {timeout_s:.0f} s")
+            time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def wait_rendered(page, timeout_ms: int = 30_000) -> None:
+    """Wait until the script has finished, every chart and table has drawn, and the picture is still."""
+    page.wait_for_selector(READY, timeout=timeout_ms)
+    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=timeout_ms)
+    page.wait_for_function(DRAWN_JS, timeout=timeout_ms)
+    previous = page.screenshot()
+    for _ in range(40):
+        page.wait_for_timeout(250)
+        current = page.screenshot()
+        if current == previous:
+            return
+        previous = current
+    raise TrackerError("the page did not settle (it kept changing for 10 s)")
+
+
+def full_height(page) -> int:
+    """Height of the page's content, which Streamlit scrolls inside its main area."""
+    return page.evaluate(
+        "() => Math.max(document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight || 0,"
+        " document.documentElement.scrollHeight)"
+    )
