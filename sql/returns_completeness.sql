@@ -1,6 +1,6 @@
 -- Every return due from every site, from its go-live month up to a date:
 -- received on time, late, missing or not yet due, and whether resubmitted.
--- The return for a month is due on day $due_day of the following month.
+-- The return for a month is due on the due day of the following month (tracker.toml).
 -- A withdrawn site owes no return for months ending on or after it withdrew.
 -- Filters: $region and $cohort, null for all.
 with months as (
@@ -21,11 +21,7 @@ owed as (
         s.contact_name,
         s.contact_email,
         m.period_end,
-        make_date(
-            year(m.period_end + interval 1 day),
-            month(m.period_end + interval 1 day),
-            $due_day
-        ) as due_on
+        due_on(m.period_end) as due_on
     from sites as s
     inner join months as m
         on m.period_end >= last_day(s.go_live)

@@ -111,3 +111,20 @@ def test_register_refusal_is_reported(tmp_path):
     done = tracker("sites", str(bad), db=tmp_path / "x.duckdb")
     assert done.returncode == 1
     assert "sites.csv, row 2, column cohort: value 'pilot': must be 'in-depth' or 'wider'" in done.stdout
+
+
+def test_flags_command_formats(demo_db):
+    csv_out = tracker("flags", "--as-of", "2010-11-30", "--format", "csv", db=demo_db)
+    assert csv_out.returncode == 0, csv_out.stderr
+    lines = csv_out.stdout.splitlines()
+    assert lines[0] == "site_code,site_name,flag,severity,since,reason"
+    assert "5QM,NHS Dorset,BEHIND_TARGET,red,2010-05-31,9 of 75 recruited; 54 expected by now (17%)" in lines
+    assert "as of 30 Nov 2010" in csv_out.stderr
+    status = tracker("flags", "--as-of", "2010-11-30", "--status", "--format", "json", db=demo_db)
+    rows = json.loads(status.stdout)
+    assert len(rows) == 70 and set(rows[0]) == {"site_code", "site_name", "status"}
+    assert {r["status"] for r in rows} >= {"Stalled", "At risk", "On track", "Not live"}
+    table = tracker("flags", "--as-of", "2010-11-30", "--region", "London", db=demo_db)
+    assert table.returncode == 0 and "NHS Havering" in table.stdout and "NHS Dorset" not in table.stdout
+    bad = tracker("flags", "--as-of", "30/02/2010", db=demo_db)
+    assert bad.returncode == 2 and "not a real calendar date" in bad.stderr

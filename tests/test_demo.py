@@ -133,7 +133,7 @@ def test_calibration_figures(demo_store):
 
 
 def test_some_returns_are_late_missing_resubmitted_or_slipped(demo_store):
-    grid = run(demo_store, "returns_completeness", as_of=D(2012, 12, 31), due_day=15, **ALL)
+    grid = run(demo_store, "returns_completeness", as_of=D(2012, 12, 31), **ALL)
     counts = grid.status.value_counts()
     assert counts["on time"] > counts["late"] > counts["missing"] > 0
     assert 0 < grid.resubmitted.sum() < 40
@@ -146,3 +146,31 @@ def test_generator_is_deterministic_and_seed_dependent():
     first, again, other = demo.generate(), demo.generate(), demo.generate(seed=7)
     assert first == again
     assert first.files != other.files
+
+
+def test_press_story_sites_are_flagged_as_the_stories_say(demo_store):
+    from tracker import flags
+
+    found = {(r.site_code, r.flag): (r.severity, r.reason) for r in flags.raised(demo_store, NOV_2010).itertuples()}
+    assert found[("5A4", "NO_RECRUITS")] == ("red", "No one recruited 9 months after go-live (Feb 2010)")
+    assert found[("5QK", "NO_BUDGETS")][0] == "red"
+    assert found[("5QK", "NO_BUDGETS")][1].endswith("but no budget of any kind in place")
+    assert found[("5QM", "BEHIND_TARGET")] == ("red", "9 of 75 recruited; 54 expected by now (17%)")
+    assert found[("5H1", "NO_BUDGETS")] == ("red", "8 recruited (first in Jun 2010) but no budget of any kind in place")
+    assert found[("5EM", "BEHIND_TARGET")][0] == "amber"  # struggling to recruit, not stalled outright
+    status = flags.statuses(demo_store, NOV_2010).set_index("site_code").status
+    assert {code: status[code] for code in ("5A4", "5QK", "5QM", "5H1")} == dict.fromkeys(
+        ("5A4", "5QK", "5QM", "5H1"), "Stalled"
+    )
+    # As of the end of October the same four are stalled already (on their September returns).
+    october = flags.statuses(demo_store, D(2010, 10, 31)).set_index("site_code").status
+    assert {october[code] for code in ("5A4", "5QK", "5QM", "5H1")} == {"Stalled"}
+
+
+def test_by_the_end_of_the_pilot_most_sites_are_on_track(demo_store):
+    from tracker import flags
+
+    status = flags.statuses(demo_store, D(2012, 10, 31)).status.value_counts()
+    live = status.drop(["Withdrawn", "Not live"], errors="ignore").sum()
+    assert status["On track"] >= 0.7 * live
+    assert status.get("Stalled", 0) <= 3

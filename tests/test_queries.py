@@ -86,7 +86,7 @@ def test_programme_trend_carries_positions_forward_and_drops_withdrawn_sites(sto
 
 
 def test_returns_completeness_on_time_late_missing_and_resubmitted(store):
-    grid = run(store, "returns_completeness", as_of=D(2010, 4, 16), due_day=15, **ALL)
+    grid = run(store, "returns_completeness", as_of=D(2010, 4, 16), **ALL)
     got = {(r.site_code, r.period_end.date()): (r.status, r.resubmitted) for r in grid.itertuples()}
     assert got == {
         ("AAA", D(2010, 1, 31)): ("on time", False),  # sent 10 Feb, due 15 Feb
@@ -98,16 +98,16 @@ def test_returns_completeness_on_time_late_missing_and_resubmitted(store):
         ("DDD", D(2010, 3, 31)): ("late", False),  # sent 16 Apr
     }
     # A day earlier DDD's March return is not yet known: due 15 Apr, so missing.
-    earlier = run(store, "returns_completeness", as_of=D(2010, 4, 15), due_day=15, **ALL)
+    earlier = run(store, "returns_completeness", as_of=D(2010, 4, 15), **ALL)
     ddd_march = earlier[(earlier.site_code == "DDD") & (earlier.period_end == pd.Timestamp(D(2010, 3, 31)))]
     assert ddd_march.status.tolist() == ["missing"]
     # Before its due date a return not yet sent is "not yet due".
-    april = run(store, "returns_completeness", as_of=D(2010, 4, 30), due_day=15, **ALL)
+    april = run(store, "returns_completeness", as_of=D(2010, 4, 30), **ALL)
     assert set(april[april.period_end == pd.Timestamp(D(2010, 4, 30))].status) == {"not yet due"}
 
 
 def test_withdrawn_site_owes_no_returns_after_it_left(store):
-    grid = run(store, "returns_completeness", as_of=D(2010, 12, 31), due_day=15, **ALL)
+    grid = run(store, "returns_completeness", as_of=D(2010, 12, 31), **ALL)
     assert grid[grid.site_code == "DDD"].period_end.max() == pd.Timestamp(D(2010, 9, 30))
     assert "CCC" not in set(grid.site_code)  # goes live in 2011
 

@@ -133,4 +133,4 @@ def test_schema_is_migrated_once(tmp_path):
     with store.write():
         pass
     with store.write() as con:
-        assert con.execute("select value from meta where key = 'schema_version'").fetchone() == ("2",)
+        assert con.execute("select value from meta where key = 'schema_version'").fetchone() == ("1",)

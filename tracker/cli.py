@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from tracker import __version__
+from tracker.config import current as current_config
 from tracker.errors import TrackerError
 from tracker.ingest import FileResult
 
@@ -52,6 +53,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("site", metavar="SITE")
     p.add_argument("period", type=_date_arg, metavar="PERIOD", help="period end, e.g. 2010-10-31")
     p.add_argument("--reason", required=True)
+    p.add_argument("--db", help=db_help)
+
+    p = sub.add_parser("flags", help="stall flags (or each site's status) as of a date")
+    p.add_argument("--as-of", type=_date_arg, help="any date (default: the latest date a return was sent)")
+    p.add_argument("--status", action="store_true", help="one row per site with its status, instead of flags")
+    p.add_argument("--region", help="only this region")
+    p.add_argument("--cohort", choices=("in-depth", "wider"), help="only this cohort")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.add_argument("--db", help=db_help)
 
     p = sub.add_parser("demo", help="generate the synthetic demo programme's files (and a database from them)")
@@ -218,7 +227,40 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"ingest": _cmd_ingest, "sites": _cmd_sites, "void": _cmd_void, "demo": _cmd_demo}
+def _cmd_flags(args: argparse.Namespace) -> int:
+    from tracker import flags
+    from tracker.store import open_store
+    from tracker.values import uk_date
+
+    store = open_store(args.db)
+    as_of = args.as_of or flags.default_as_of(store)
+    if as_of is None:
+        raise TrackerError("the database holds no returns yet: give --as-of")
+    if args.region is not None and args.region not in current_config().regions:
+        raise TrackerError(f"{args.region!r} is not one of the programme's regions (see tracker.toml)")
+    if args.status:
+        df = flags.statuses(store, as_of, args.region, args.cohort)[["site_code", "site_name", "status"]]
+    else:
+        df = flags.raised(store, as_of, args.region, args.cohort)
+        df = df[["site_code", "site_name", "flag", "severity", "since", "reason"]]
+        df["since"] = [d.date().isoformat() for d in df["since"]]
+    print(f"as of {uk_date(as_of)}: {len(df)} row(s)", file=sys.stderr)
+    _print_frame(df, args.format)
+    return 0
+
+
+def _print_frame(df, fmt: str) -> None:
+    if fmt == "csv":
+        df.to_csv(sys.stdout, index=False, lineterminator="\n")
+    elif fmt == "json":
+        print(df.to_json(orient="records", indent=2, force_ascii=False))
+    elif df.empty:
+        print("(none)")
+    else:
+        print(df.to_string(index=False, max_colwidth=100))
+
+
+COMMANDS = {"flags": _cmd_flags, "ingest": _cmd_ingest, "sites": _cmd_sites, "void": _cmd_void, "demo": _cmd_demo}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -229,6 +271,9 @@ def main(argv: list[str] | None = None) -> int:
     except TrackerError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_REFUSED
+    except BrokenPipeError:  # the reader (`head`, say) stopped early: not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python's exit flush quiet
+        return 0
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -29,6 +30,11 @@ class Config:
     spend_outlier_ratio: float
     spend_outlier_min_history: int
     spend_outlier_min_amount_gbp: float
+    flags: dict[str, float]
+
+    def settings_row(self) -> dict[str, object]:
+        """The values the SQL reads from its ``settings`` table: flag thresholds and the due day."""
+        return {"return_due_day": self.return_due_day, **self.flags}
 
 
 def load(path: Path | None = None) -> Config:
@@ -50,7 +56,16 @@ def load(path: Path | None = None) -> Config:
         spend_outlier_ratio=float(warn["spend_outlier_ratio"]),
         spend_outlier_min_history=int(warn["spend_outlier_min_history"]),
         spend_outlier_min_amount_gbp=float(warn["spend_outlier_min_amount_gbp"]),
+        flags=_flag_settings(raw["flags"]),
     )
+
+
+def _flag_settings(raw: dict) -> dict[str, float]:
+    # The names become column names of the SQL `settings` table: keep them plain.
+    for name, value in raw.items():
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", name) or not isinstance(value, int | float):
+            raise ValueError(f"tracker.toml [flags]: {name!r} must be a lower-case name with a number")
+    return dict(raw)
 
 
 @cache

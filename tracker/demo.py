@@ -244,7 +244,7 @@ def plan_sites(rng: random.Random) -> list[Site]:
                 infra_factor=rng.uniform(0.7, 1.3) * cond * (1.2 if london else 1.0),
                 dp_share=rng.uniform(0.12, 0.35),
                 tp_share=rng.uniform(0.03, 0.1),
-                lateness=rng.choice((0.05, 0.08, 0.1, 0.15, 0.35)),
+                lateness=rng.choice((0.03, 0.05, 0.08, 0.1, 0.25)),
                 story=story,
             )
         )

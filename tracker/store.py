@@ -15,11 +15,12 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from functools import cache
 from pathlib import Path
 
 import duckdb
 
-from tracker.config import ROOT
+from tracker.config import ROOT, current
 from tracker.errors import StoreBusy, TrackerError
 
 DEFAULT_DB = ROOT / "data" / "tracker.duckdb"
@@ -96,6 +97,7 @@ class Store:
         with _flock(self._lock, fcntl.LOCK_SH, READ_WAIT_S, "writing"):
             con = _connect(self.path, True, READ_WAIT_S)
             try:
+                prepare(con)
                 yield con
             finally:
                 con.close()
@@ -111,6 +113,7 @@ class Store:
             con = _connect(self.path, False, WRITE_WAIT_S)
             held.callback(con.close)
             migrate(con)
+            prepare(con)
             yield con
 
     def version(self) -> str:
@@ -123,6 +126,23 @@ class Store:
             except FileNotFoundError:
                 parts.append("-")
         return "/".join(parts)
+
+
+MACRO_DIR = ROOT / "sql" / "macros"
+
+
+def prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """Give a new connection the settings table and the macros the queries use (temporary, so read-only works)."""
+    settings = current().settings_row()
+    columns = ", ".join(f"${name} as {name}" for name in settings)
+    con.execute(f"create or replace temp table settings as select {columns}", settings)  # noqa: S608 - names from config keys
+    for file in sorted(MACRO_DIR.glob("*.sql")):
+        con.execute(_macro_text(file))
+
+
+@cache
+def _macro_text(file: Path) -> str:
+    return file.read_text()
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
