@@ -10,8 +10,8 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-
 from conftest import HEADER
+
 from tracker import flags
 from tracker.ingest import ingest_bytes, load_register
 from tracker.store import Store

@@ -135,7 +135,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     """Give a new connection the settings table and the macros the queries use (temporary, so read-only works)."""
     settings = current().settings_row()
     columns = ", ".join(f"${name} as {name}" for name in settings)
-    con.execute(f"create or replace temp table settings as select {columns}", settings)  # noqa: S608 - names from config keys
+    con.execute(f"create or replace temp table settings as select {columns}", settings)
     for file in sorted(MACRO_DIR.glob("*.sql")):
         con.execute(_macro_text(file))
 
