@@ -9,11 +9,18 @@ st.set_page_config(page_title="Pilot-site tracker", page_icon=":material/monitor
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/compare.py", title="Compare sites", icon=":material/compare_arrows:"),
+    st.Page("pages/stalled.py", title="Stalled sites", icon=":material/block:"),
+    st.Page("pages/site.py", title="Site detail", icon=":material/location_city:"),
+    st.Page("pages/returns.py", title="Returns", icon=":material/inbox:"),
 ]
 
 page = st.navigation(PAGES)
+_shared.routing.active = True
 try:
     _shared.sidebar_filters()
     page.run()
 except TrackerError as exc:  # a busy or missing database: say so plainly
     _shared.stop_with(exc)
+finally:
+    _shared.routing.active = False

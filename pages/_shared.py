@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import runpy
+import threading
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -17,6 +20,24 @@ from tracker.errors import TrackerError
 from tracker.store import Store, get_meta, open_store
 
 ALL = "All"
+ENTRY = Path(__file__).resolve().parent.parent / "dashboard.py"
+
+
+def ensure_router() -> None:
+    """Make sure the page runs inside dashboard.py's navigation, whatever URL the first visitor opened.
+
+    Streamlit treats an app with a pages/ folder as a v1 multipage app until some session has
+    called st.navigation: a fresh server's first visitor to /site would get pages/site.py alone,
+    with no sidebar filters and the folder's files listed as pages. Run the entry point instead,
+    in this same run (a rerun would drop the click that started it), and stop.
+    """
+    if not getattr(routing, "active", False):
+        runpy.run_path(str(ENTRY), run_name="__main__")
+        st.stop()
+
+
+# Set by dashboard.py while it runs the chosen page (each script run has its own thread).
+routing = threading.local()
 
 
 @st.cache_resource(show_spinner="Preparing the database…")
@@ -134,3 +155,79 @@ def gbp(amount: float | None) -> str:
 MONEY = "£%,.0f"
 DATE = "D MMM YYYY"
 MONTH = "MMM YYYY"
+
+
+# Okabe-Ito colours (safe for the common colour-vision deficiencies); status is always
+# written beside its colour too, never told by colour alone.
+STATUS_COLOURS = {
+    "Stalled": "#D55E00",
+    "At risk": "#E69F00",
+    "On track": "#0072B2",
+    "Not live": "#999999",
+    "Withdrawn": "#CCCCCC",
+}
+STATUS_ICONS = {
+    "Stalled": ":material/block:",
+    "At risk": ":material/warning:",
+    "On track": ":material/check_circle:",
+    "Not live": ":material/schedule:",
+    "Withdrawn": ":material/do_not_disturb_on:",
+}
+SEVERITY_TEXT = {"red": "Red", "amber": "Amber"}
+
+
+def status_scale():
+    """The Altair colour scale for status, in the order Stalled → Withdrawn."""
+    import altair as alt
+
+    return alt.Scale(domain=list(STATUS_COLOURS), range=list(STATUS_COLOURS.values()))
+
+
+def previous_month(as_of: dt.date) -> dt.date:
+    """The same day a month before: what "change since the previous month" compares with."""
+    from tracker.flags import previous_month as prev
+
+    return prev(as_of)
+
+
+def flag_rules() -> None:
+    """The "How flags are decided" section, with the thresholds in force."""
+    from tracker.flags import rules_text
+
+    cfg = settings()
+    with st.expander("How flags are decided", icon=":material/rule:"):
+        st.markdown(
+            f"Everything is judged **as of a date**: a return counts once its month has ended and it has been "
+            f"sent. A month's return is due on day {cfg.return_due_day} of the next month, from the go-live "
+            f"month on. A site is **Stalled** with any red flag, **At risk** with any amber one, otherwise "
+            f"**On track**; **Not live** before go-live; **Withdrawn** from its withdrawal date (no flags). "
+            f"*Since* is the first month end from which the flag has been raised at every month end since."
+        )
+        rows = [
+            {"Flag": flag, "Severity": severity, "Raised when": text}
+            for flag, (severity, text) in rules_text(cfg.settings_row()).items()
+        ]
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        st.caption(f"Thresholds from {cfg.source.name} (section [flags]).")
+
+
+def download(df: pd.DataFrame, file_name: str, label: str = "Download CSV", key: str | None = None) -> None:
+    """A CSV download of a table, safe to open in a spreadsheet."""
+    from tracker.exports import csv_bytes
+
+    st.download_button(label, csv_bytes(df), file_name=file_name, mime="text/csv", icon=":material/download:", key=key)
+
+
+def user_name() -> str:
+    """Who is using the dashboard, for the load log and notes."""
+    from tracker.ingest import current_user
+
+    return f"dashboard ({current_user()})"
+
+
+def go_to_site(site_code: str) -> None:
+    """Open a site's detail page, keeping the as-of date and filters."""
+    f = filters()
+    params = {"site": site_code, "as_of": f["as_of"].isoformat()}
+    params.update({k: v for k, v in (("region", f["region"]), ("cohort", f["cohort"])) if v})
+    st.switch_page("pages/site.py", query_params=params)

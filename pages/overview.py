@@ -1,60 +1,208 @@
-"""Overview: the programme as of a date, and every site's latest position."""
+"""Overview: the programme as of a date, and what changed since the month before."""
 
+import altair as alt
+import pandas as pd
 import streamlit as st
 
 from pages import _shared as ui
 from tracker.config import current as settings
 
+ui.ensure_router()
+
 f = ui.filters()
+before = {**f, "as_of": ui.previous_month(f["as_of"])}
+now = ui.frame("programme_headline", **f).iloc[0]
+then = ui.frame("programme_headline", **before).iloc[0]
+
 st.title(settings().programme_name)
-st.caption(f"As of {ui.uk_date(f['as_of'])}: returns known on that date.")
+scope = " · ".join(x for x in (f["region"], f["cohort"] and f"{f['cohort']} sites") if x) or "All sites"
+st.caption(
+    f"{scope} · as of **{ui.uk_date(f['as_of'])}** · data received up to {ui.uk_date(now.data_received_up_to)} · "
+    f"changes are since {ui.uk_date(before['as_of'])}"
+)
 ui.demo_banner()
 
-sites = ui.frame("site_latest", **f)
-live = sites[sites["phase"] == "Live"]
 
+def count_delta(name: str) -> str | None:
+    change = int(now[name]) - int(then[name])
+    return f"{change:+,}" if change else None
+
+
+def money_delta(name: str) -> str | None:
+    change = float(now[name]) - float(then[name])
+    return f"+£{change:,.0f}" if change > 0 else (f"−£{-change:,.0f}" if change < 0 else None)
+
+
+st.subheader("Sites by status")
 cols = st.columns(5)
-cols[0].metric("Sites live", f"{len(live)} of {len(sites)}")
+for col, (label, name) in zip(
+    cols,
+    [
+        ("Stalled", "sites_stalled"),
+        ("At risk", "sites_at_risk"),
+        ("On track", "sites_on_track"),
+        ("Not live", "sites_not_live"),
+        ("Withdrawn", "sites_withdrawn"),
+    ],
+    strict=True,
+):
+    col.metric(
+        f"{ui.STATUS_ICONS[label]} {label}",
+        f"{int(now[name]):,}",
+        count_delta(name),
+        delta_color={"Stalled": "inverse", "At risk": "inverse", "On track": "normal"}.get(label, "off"),
+        border=True,
+    )
+
+st.subheader("Headline figures")
+cols = st.columns(4)
+cols[0].metric("Sites live", f"{int(now.sites_live)} of {int(now.sites_registered)}", count_delta("sites_live"))
+share = now.people_recruited / now.recruitment_target if now.recruitment_target else 0
 cols[1].metric(
     "People recruited",
-    f"{int(live['people_recruited'].sum()):,}",
-    help=f"Against a target of {int(live['recruitment_target'].sum()):,} across the live sites.",
+    f"{int(now.people_recruited):,}",
+    count_delta("people_recruited"),
+    help=f"Against a programme target of {int(now.recruitment_target):,} (the live sites' targets): {share:.0%}.",
 )
-cols[2].metric("People with a budget", f"{int(live['budgets_total'].sum()):,}")
-cols[3].metric("Care spend to date", ui.gbp(live["spend_care_to_date_gbp"].sum()))
-cols[4].metric("Infrastructure spend to date", ui.gbp(live["spend_infrastructure_to_date_gbp"].sum()))
+cols[2].metric("People with a budget", f"{int(now.budgets_total):,}", count_delta("budgets_total"))
+cols[3].metric("Care plans agreed", f"{int(now.care_plans_agreed):,}", count_delta("care_plans_agreed"))
+cols[1].caption(f"of a target of {int(now.recruitment_target):,} ({share:.0%})")
 
-st.subheader("Every site's latest position")
-st.dataframe(
-    sites[
-        [
-            "site_name",
-            "region",
-            "cohort",
-            "phase",
-            "latest_period_end",
-            "people_recruited",
-            "recruitment_target",
-            "budgets_total",
-            "spend_care_to_date_gbp",
-            "spend_infrastructure_to_date_gbp",
-            "last_submitted_on",
-        ]
-    ],
-    hide_index=True,
-    width="stretch",
-    height=38 + 35 * min(len(sites), 20),
-    column_config={
-        "site_name": st.column_config.TextColumn("Site", width="medium"),
-        "region": "Region",
-        "cohort": "Cohort",
-        "phase": "Phase",
-        "latest_period_end": st.column_config.DateColumn("Latest return", format=ui.MONTH),
-        "people_recruited": st.column_config.NumberColumn("Recruited", format="%,d"),
-        "recruitment_target": st.column_config.NumberColumn("Target", format="%,d"),
-        "budgets_total": st.column_config.NumberColumn("With a budget", format="%,d"),
-        "spend_care_to_date_gbp": st.column_config.NumberColumn("Care spend", format=ui.MONEY),
-        "spend_infrastructure_to_date_gbp": st.column_config.NumberColumn("Infrastructure spend", format=ui.MONEY),
-        "last_submitted_on": st.column_config.DateColumn("Last sent", format=ui.DATE),
-    },
+budget_cols = cols = st.columns(4)
+cols[0].metric("Budgets held notionally", f"{int(now.budgets_notional):,}", count_delta("budgets_notional"))
+cols[1].metric("Budgets held by a third party", f"{int(now.budgets_third_party):,}", count_delta("budgets_third_party"))
+cols[2].metric("Direct payments", f"{int(now.budgets_direct_payment):,}", count_delta("budgets_direct_payment"))
+
+fy = ui.uk_date(now.financial_year_start)
+cols = st.columns(4)
+cols[0].metric("Care spend since the start", ui.gbp(now.spend_care_to_date_gbp), money_delta("spend_care_to_date_gbp"))
+cols[1].metric(
+    "Infrastructure spend since the start",
+    ui.gbp(now.spend_infrastructure_to_date_gbp),
+    money_delta("spend_infrastructure_to_date_gbp"),
 )
+cols[2].metric("Care spend this financial year", ui.gbp(now.spend_care_year_gbp), help=f"Since {fy}.")
+cols[3].metric(
+    "Infrastructure spend this year", ui.gbp(now.spend_infrastructure_year_gbp), help=f"Financial year since {fy}."
+)
+
+grid = ui.frame("returns_completeness", **f)
+owed = grid[grid.status != "not yet due"]
+if not owed.empty:
+    latest_due = owed.period_end.max()
+    month = owed[owed.period_end == latest_due]
+    received = int(month.status.isin(["on time", "late", "received"]).sum())
+    budget_cols[3].metric(
+        f"Returns received for {latest_due:%B %Y}",
+        f"{received} of {len(month)}",
+        help=f"Due on {ui.uk_date(month.due_on.iloc[0])}. See the Returns page for who to chase.",
+    )
+
+trend = ui.frame("programme_trend", **f)
+if trend.empty:
+    st.info("No returns are known as of this date yet.")
+else:
+    st.subheader("Programme over time")
+    left, right = st.columns(2)
+    lines = trend.melt(
+        id_vars="month_end",
+        value_vars=["people_recruited", "recruitment_target", "budgets_total"],
+        var_name="measure",
+        value_name="people",
+    )
+    names = {
+        "people_recruited": "Recruited",
+        "recruitment_target": "Target (live sites)",
+        "budgets_total": "With a budget",
+    }
+    lines["measure"] = lines["measure"].map(names)
+    left.altair_chart(
+        alt.Chart(lines, title="People recruited against the programme target")
+        .mark_line(point=alt.OverlayMarkDef(size=18))
+        .encode(
+            x=alt.X("month_end:T", title=None, axis=alt.Axis(format="%b %Y")),
+            y=alt.Y("people:Q", title="People"),
+            color=alt.Color(
+                "measure:N",
+                title=None,
+                sort=list(names.values()),
+                scale=alt.Scale(range=["#0072B2", "#999999", "#009E73"]),
+                legend=alt.Legend(orient="top"),
+            ),
+            strokeDash=alt.StrokeDash(
+                "measure:N", sort=list(names.values()), legend=None, scale=alt.Scale(range=[[1, 0], [5, 3], [1, 0]])
+            ),
+            tooltip=[
+                alt.Tooltip("month_end:T", title="Month", format="%b %Y"),
+                "measure:N",
+                alt.Tooltip("people:Q", format=","),
+            ],
+        )
+        .properties(height=320),
+        width="stretch",
+    )
+    types = trend.melt(
+        id_vars="month_end",
+        value_vars=["budgets_notional", "budgets_third_party", "budgets_direct_payment"],
+        var_name="type",
+        value_name="people",
+    )
+    kinds = {
+        "budgets_notional": "Notional",
+        "budgets_third_party": "Third party",
+        "budgets_direct_payment": "Direct payment",
+    }
+    types["type"] = types["type"].map(kinds)
+    right.altair_chart(
+        alt.Chart(types, title="People with a budget, by type")
+        .mark_area()
+        .encode(
+            x=alt.X("month_end:T", title=None, axis=alt.Axis(format="%b %Y")),
+            y=alt.Y("people:Q", title="People", stack=True),
+            color=alt.Color(
+                "type:N",
+                title=None,
+                sort=list(kinds.values()),
+                scale=alt.Scale(range=["#56B4E9", "#E69F00", "#CC79A7"]),
+                legend=alt.Legend(orient="top"),
+            ),
+            order=alt.Order("type_order:Q"),
+            tooltip=[
+                alt.Tooltip("month_end:T", title="Month", format="%b %Y"),
+                "type:N",
+                alt.Tooltip("people:Q", format=","),
+            ],
+        )
+        .transform_calculate(type_order="indexof(['Notional','Third party','Direct payment'], datum.type)")
+        .properties(height=320),
+        width="stretch",
+    )
+    spend = trend.melt(
+        id_vars="month_end",
+        value_vars=["spend_care_gbp", "spend_infrastructure_gbp"],
+        var_name="kind",
+        value_name="gbp",
+    )
+    spend["kind"] = spend["kind"].map({"spend_care_gbp": "Care", "spend_infrastructure_gbp": "Infrastructure"})
+    spend["gbp"] = spend["gbp"].astype(float)
+    st.altair_chart(
+        alt.Chart(spend, title="Spend reported each month (the latest month fills as returns arrive)")
+        .mark_bar()
+        .encode(
+            x=alt.X("yearmonth(month_end):T", title=None, axis=alt.Axis(format="%b %Y")),
+            y=alt.Y("gbp:Q", title="£ in the month", axis=alt.Axis(format="~s")),
+            color=alt.Color(
+                "kind:N", title=None, scale=alt.Scale(range=["#009E73", "#999999"]), legend=alt.Legend(orient="top")
+            ),
+            tooltip=[
+                alt.Tooltip("month_end:T", title="Month", format="%b %Y"),
+                "kind:N",
+                alt.Tooltip("gbp:Q", title="£", format=",.0f"),
+            ],
+        )
+        .properties(height=260),
+        width="stretch",
+    )
+
+ui.flag_rules()
+_ = pd  # pandas formats come through ui helpers

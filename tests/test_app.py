@@ -1,4 +1,4 @@
-"""Every page under AppTest: no exception, and the figures shown are the figures the SQL returns."""
+"""Every page under AppTest: no exception, default and filtered views, and the figures shown are the SQL's."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -14,6 +15,8 @@ from tracker.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard.py")
+PAGES = ["pages/overview.py", "pages/compare.py", "pages/stalled.py", "pages/site.py", "pages/returns.py"]
+NOV_2010 = dt.date(2010, 11, 30)
 
 
 @pytest.fixture
@@ -24,11 +27,14 @@ def demo_copy(demo_db: Path, tmp_path: Path, monkeypatch) -> Store:
     return Store(path)
 
 
-def app(**query) -> AppTest:
+def app(page: str = "pages/overview.py", **query) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     for key, value in query.items():
         at.query_params[key] = value
-    return at.run()
+    at.run()
+    if page != "pages/overview.py":
+        at.switch_page(page).run()
+    return at
 
 
 def sql(store: Store, name: str, **params):
@@ -36,44 +42,100 @@ def sql(store: Store, name: str, **params):
         return queries.frame(con, name, **params)
 
 
-def test_overview_default_view_shows_the_sql_figures(demo_copy):
-    at = app()
-    assert not at.exception
-    as_of = sql(demo_copy, "default_as_of").as_of[0].date()
-    assert at.caption[0].value.startswith(f"As of {as_of.day} {as_of:%b %Y}")
-    sites = sql(demo_copy, "site_latest", as_of=as_of, region=None, cohort=None)
-    live = sites[sites.phase == "Live"]
-    metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Sites live"] == f"{len(live)} of 70"
-    assert metrics["People recruited"] == f"{int(live.people_recruited.sum()):,}"
-    assert metrics["People with a budget"] == f"{int(live.budgets_total.sum()):,}"
-    assert metrics["Care spend to date"] == f"£{live.spend_care_to_date_gbp.sum():,.0f}"
-    assert len(at.dataframe[0].value) == 70
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize(
+    "query", [{}, {"as_of": "2010-11-30", "region": "London", "cohort": "in-depth"}], ids=["default", "filtered"]
+)
+def test_every_page_runs_without_exception(demo_copy, page, query):
+    at = app(page, **query)
+    assert not at.exception, at.exception[0].message if at.exception else ""
     assert any("Synthetic demo data" in i.value for i in at.info)
+
+
+def test_overview_headline_figures_are_the_sqls(demo_copy):
+    at = app(as_of="2010-11-30")
+    head = sql(demo_copy, "programme_headline", as_of=NOV_2010, region=None, cohort=None).iloc[0]
+    before = sql(demo_copy, "programme_headline", as_of=dt.date(2010, 10, 30), region=None, cohort=None).iloc[0]
+    shown = metrics(at)
+    assert shown["Sites live"] == f"{head.sites_live} of 70"
+    assert shown["People recruited"] == f"{head.people_recruited:,}"
+    assert shown["People with a budget"] == f"{head.budgets_total:,}"
+    assert shown["Direct payments"] == f"{head.budgets_direct_payment:,}"
+    assert shown["Care spend since the start"] == f"£{head.spend_care_to_date_gbp:,.0f}"
+    assert shown[":material/block: Stalled"] == f"{head.sites_stalled}"
+    deltas = {m.label: m.delta for m in at.metric}
+    assert deltas["People recruited"] == f"{head.people_recruited - before.people_recruited:+,}"
+    # The returns received for October 2010, worked out from the completeness query.
+    grid = sql(demo_copy, "returns_completeness", as_of=NOV_2010, region=None, cohort=None)
+    october = grid[grid.period_end == pd.Timestamp(2010, 10, 31)]
+    received = october.status.isin(["on time", "late", "received"]).sum()
+    assert shown["Returns received for October 2010"] == f"{received} of {len(october)}"
 
 
 def test_overview_filtered_from_the_url(demo_copy):
     at = app(as_of="2010-11-30", region="London")
-    assert not at.exception
-    shown = at.dataframe[0].value
-    assert set(shown.region) == {"London"} and len(shown) == 7
-    havering = shown.set_index("site_name").loc["NHS Havering"]
-    assert havering.people_recruited == 0
-    sites = sql(demo_copy, "site_latest", as_of=dt.date(2010, 11, 30), region="London", cohort=None)
-    live = sites[sites.phase == "Live"]
-    assert {m.label: m.value for m in at.metric}["People recruited"] == f"{int(live.people_recruited.sum()):,}"
+    head = sql(demo_copy, "programme_headline", as_of=NOV_2010, region="London", cohort=None).iloc[0]
+    assert metrics(at)["People recruited"] == f"{head.people_recruited:,}"
+    assert head.sites_registered == 7
     assert at.query_params["region"] == "London"
     assert at.query_params["as_of"] == "2010-11-30"
 
 
-def test_a_bad_date_in_the_url_falls_back_to_the_default(demo_copy):
-    at = app(as_of="30/11/2010x")
-    assert not at.exception
-    assert at.session_state["as_of"] == sql(demo_copy, "default_as_of").as_of[0].date()
+def test_compare_table_is_the_sql_and_filters_narrow_it(demo_copy):
+    at = app("pages/compare.py", as_of="2010-11-30")
+    table = at.dataframe[0].value
+    expected = sql(demo_copy, "site_comparison", as_of=NOV_2010, region=None, cohort=None)
+    assert len(table) == 70
+    dorset = table.set_index("site_name").loc["NHS Dorset"]
+    row = expected.set_index("site_name").loc["NHS Dorset"]
+    assert (dorset.status, dorset.people_recruited) == (row.status, row.people_recruited)
+    assert dorset.trajectory_pct == pytest.approx(100 * row.share_of_trajectory)
+    at.multiselect(key="compare_status").set_value(["Stalled"]).run()
+    assert set(at.dataframe[0].value.status) == {"Stalled"}
+    assert len(at.dataframe[0].value) == (expected.status == "Stalled").sum()
 
 
-def test_a_named_database_that_does_not_exist_gives_a_plain_message(tmp_path, monkeypatch):
-    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "nowhere.duckdb"))
-    at = app()
+def test_stalled_page_lists_the_sql_flags_and_saves_a_note(demo_copy):
+    at = app("pages/stalled.py", as_of="2010-11-30")
+    table = at.dataframe[0].value
+    expected = sql(demo_copy, "site_flags", as_of=NOV_2010, region=None, cohort=None)
+    assert len(table) == len(expected)
+    assert "9 of 75 recruited; 54 expected by now (17%)" in set(table.reason)
+    option = "NHS Dorset — BEHIND_TARGET"
+    at.selectbox(key="stalled_note_flag").select(option)
+    at.text_area(key="stalled_note_text").input("Chased 12 Nov; recruitment plan due December.")
+    at.button[0].click().run()
     assert not at.exception
-    assert "There is no database at" in at.error[0].value
+    notes = sql(demo_copy, "flag_notes", site_code="5QM")
+    assert notes.note.tolist() == ["Chased 12 Nov; recruitment plan due December."]
+    assert notes.flag_since.iloc[0] == pd.Timestamp(2010, 5, 31)
+    follow = at.dataframe[0].value.set_index(["site_name", "flag"]).follow_up
+    assert follow[("NHS Dorset", "BEHIND_TARGET")].startswith(
+        "Chased 12 Nov; recruitment plan due December. — dashboard"
+    )
+
+
+def test_site_detail_shows_the_chosen_site(demo_copy):
+    at = app("pages/site.py", as_of="2010-11-30", site="5EM")
+    assert not at.exception
+    shown = metrics(at)
+    pos = sql(demo_copy, "site_latest", as_of=NOV_2010, region=None, cohort=None).set_index("site_code").loc["5EM"]
+    assert shown["Recruited"] == "14"
+    assert shown["Care spend to date"] == f"£{pos.spend_care_to_date_gbp:,.0f}"
+    texts = [t.value for t in at.text]
+    assert any("hypnotherapy" in t for t in texts)  # commentary shown as plain text
+    at.selectbox(key="site_code").select("5QM").run()
+    assert metrics(at)["Recruited"] == "9"
+    assert at.query_params["site"] == "5QM"
+
+
+def test_returns_chase_list_is_the_missing_returns(demo_copy):
+    at = app("pages/returns.py", as_of="2010-11-30")
+    grid = sql(demo_copy, "returns_completeness", as_of=NOV_2010, region=None, cohort=None)
+    chase = next(df.value for df in at.dataframe if "days_overdue" in df.value.columns)
+    assert len(chase) == (grid.status == "missing").sum()
+    assert set(chase.columns) >= {"contact_name", "contact_email"}

@@ -13,7 +13,7 @@ from conftest import DATA, csv_bytes, ingest
 
 import tracker.store as store_module
 from tracker.errors import StoreBusy
-from tracker.store import Store, open_store, resolve_path
+from tracker.store import Store, latest_schema, open_store, resolve_path
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -133,4 +133,4 @@ def test_schema_is_migrated_once(tmp_path):
     with store.write():
         pass
     with store.write() as con:
-        assert con.execute("select value from meta where key = 'schema_version'").fetchone() == ("1",)
+        assert con.execute("select value from meta where key = 'schema_version'").fetchone() == (str(latest_schema()),)

@@ -30,10 +30,11 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 READY = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-connection-state="CONNECTED"]'
-# True once no skeleton is left and every chart and table has drawn something.
+# True once no skeleton is left and every visible chart and table has drawn something
+# (those in a closed expander or another tab are not drawn until shown).
 DRAWN_JS = """() => {
   if (document.querySelector('[data-testid^="stSkeleton"], [data-testid="stAppSkeleton"]')) return false;
-  const ok = (sel, inner) => [...document.querySelectorAll(sel)].every(el => {
+  const ok = (sel, inner) => [...document.querySelectorAll(sel)].filter(el => el.checkVisibility()).every(el => {
       const g = el.querySelector(inner); return g && g.getBoundingClientRect().height > 0; });
   return ok('[data-testid="stVegaLiteChart"]', 'canvas, svg.marks')
       && ok('[data-testid="stDataFrame"]', 'canvas');

@@ -116,6 +116,19 @@ class Store:
             prepare(con)
             yield con
 
+    def upgrade(self) -> None:
+        """Bring an existing database's schema up to date (readers cannot, so do it once on open)."""
+        if not self.path.exists():
+            return
+        with self.read() as con:
+            try:
+                have = get_meta(con, "schema_version")
+            except duckdb.CatalogException:  # a DuckDB file that is not (yet) a tracker database
+                have = None
+        if have is None or int(have) < latest_schema():
+            with self.write():
+                pass  # write() migrates
+
     def version(self) -> str:
         """Changes whenever the data changes (file size and time), without opening the file."""
         parts = []
@@ -143,6 +156,11 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
 @cache
 def _macro_text(file: Path) -> str:
     return file.read_text()
+
+
+def latest_schema() -> int:
+    """The number of the newest migration in sql/schema."""
+    return max(int(f.name[:3]) for f in SCHEMA_DIR.glob("[0-9][0-9][0-9]_*.sql"))
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
@@ -188,4 +206,5 @@ def open_store(db: str | os.PathLike | None = None) -> Store:
         with _flock(store._lock, fcntl.LOCK_EX, WRITE_WAIT_S * 3, "building"):
             if not path.exists():  # another process may have built it while we waited
                 demo.build(path, DEMO_DATA)
+    store.upgrade()
     return store

@@ -1,0 +1,226 @@
+"""Compare sites: every site side by side, with trajectory, cost per budget, regions and aligned curves."""
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from pages import _shared as ui
+from tracker.config import current as settings
+
+ui.ensure_router()
+
+f = ui.filters()
+st.title("Compare sites")
+st.caption(f"As of **{ui.uk_date(f['as_of'])}**. Click a site in the table or a chart to open its detail.")
+ui.demo_banner()
+
+sites = ui.frame("site_comparison", **f)
+
+with st.container(horizontal=True):
+    groups = st.multiselect("Care group", settings().care_groups, key="compare_care_groups", placeholder="Any")
+    dp = st.selectbox("Direct payments", ["Any", "Authorised", "Not authorised"], key="compare_dp")
+    statuses = st.multiselect("Status", list(ui.STATUS_COLOURS), key="compare_status", placeholder="Any")
+
+shown = sites
+if groups:
+    shown = shown[shown.care_groups.map(lambda text: any(g in text.split(";") for g in groups))]
+if dp != "Any":
+    shown = shown[shown.direct_payments_authorised == (dp == "Authorised")]
+if statuses:
+    shown = shown[shown.status.isin(statuses)]
+shown = shown.assign(
+    trajectory_pct=shown.share_of_trajectory * 100,
+    funding_pct=shown.spend_to_funding_ratio * 100,
+    status_order=shown.status.map({s: i for i, s in enumerate(ui.STATUS_COLOURS)}),
+).sort_values(["status_order", "share_of_trajectory", "site_name"])
+
+st.write(f"**{len(shown)}** of {len(sites)} sites.")
+if shown.empty:
+    st.info("No site matches these filters.")
+    st.stop()
+
+TABLE_COLUMNS = {
+    "site_name": st.column_config.TextColumn("Site", width="medium", pinned=True),
+    "status": st.column_config.TextColumn("Status", help="Stalled: a red flag. At risk: an amber flag."),
+    "flag_names": st.column_config.TextColumn("Flags"),
+    "region": "Region",
+    "people_recruited": st.column_config.NumberColumn("Recruited", format="%,d"),
+    "recruitment_target": st.column_config.NumberColumn("Target", format="%,d"),
+    "trajectory_pct": st.column_config.NumberColumn(
+        "% of trajectory", format="%.0f%%", help="Recruited as a share of the straight line from go-live to target."
+    ),
+    "budgets_notional": st.column_config.NumberColumn("Notional", format="%,d"),
+    "budgets_third_party": st.column_config.NumberColumn("Third party", format="%,d"),
+    "budgets_direct_payment": st.column_config.NumberColumn("Direct payment", format="%,d"),
+    "spend_care_to_date_gbp": st.column_config.NumberColumn("Care spend", format=ui.MONEY),
+    "spend_infrastructure_to_date_gbp": st.column_config.NumberColumn("Infrastructure spend", format=ui.MONEY),
+    "infrastructure_per_budget_gbp": st.column_config.NumberColumn(
+        "Infrastructure per budget", format=ui.MONEY, help="Infrastructure spend to date per person with a budget."
+    ),
+    "funding_pct": st.column_config.NumberColumn(
+        "Spend / DH funding", format="%.0f%%", help="Care and infrastructure spend to date against DH funding."
+    ),
+    "latest_period_end": st.column_config.DateColumn("Last return", format=ui.MONTH),
+}
+event = st.dataframe(
+    shown[list(TABLE_COLUMNS)],
+    column_config=TABLE_COLUMNS,
+    hide_index=True,
+    width="stretch",
+    height=38 + 35 * min(len(shown), 15),
+    on_select="rerun",
+    selection_mode="single-row",
+    key="compare_table",
+)
+ui.download(shown[list(TABLE_COLUMNS)], f"sites_{f['as_of']}.csv", key="compare_download")
+if event and event["selection"]["rows"]:
+    ui.go_to_site(shown.iloc[event["selection"]["rows"][0]].site_code)
+
+pick = alt.selection_point(fields=["site_code"], name="pick")
+status_colour = alt.Color("status:N", title="Status", scale=ui.status_scale(), legend=alt.Legend(orient="top"))
+
+
+def clicked(chart_event) -> None:
+    points = (chart_event or {}).get("selection", {}).get("pick") or []
+    if points:
+        ui.go_to_site(points[0]["site_code"])
+
+
+live = shown[shown.expected_by_now.notna()].copy()
+st.subheader("Progress against trajectory")
+st.caption(
+    "Recruited as a share of the straight-line trajectory to each site's target. 50% and 25% mark amber and red."
+)
+live["trajectory_pct_capped"] = live.trajectory_pct.clip(upper=150).fillna(0)
+bars = (
+    alt.Chart(live)
+    .mark_bar()
+    .encode(
+        y=alt.Y(
+            "site_name:N",
+            title=None,
+            sort=alt.EncodingSortField("trajectory_pct_capped", order="ascending"),
+            axis=alt.Axis(labelLimit=260),
+        ),
+        x=alt.X("trajectory_pct_capped:Q", title="% of trajectory (capped at 150%)"),
+        color=status_colour,
+        tooltip=[
+            "site_name:N",
+            "status:N",
+            alt.Tooltip("trajectory_pct:Q", title="% of trajectory", format=".0f"),
+            alt.Tooltip("people_recruited:Q", title="Recruited"),
+            alt.Tooltip("recruitment_target:Q", title="Target"),
+        ],
+    )
+    .add_params(pick)
+)
+rules = alt.Chart(pd.DataFrame({"x": [25, 50, 100]})).mark_rule(strokeDash=[4, 3], color="#555").encode(x="x:Q")
+clicked(
+    st.altair_chart(
+        (bars + rules).properties(height=max(200, 14 * len(live))),
+        width="stretch",
+        on_select="rerun",
+        key="compare_trajectory",
+    )
+)
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Infrastructure spend and people with a budget")
+    st.caption("Each dot a site; the further up and left, the more each budget has cost in set-up.")
+    scatter = (
+        alt.Chart(shown.assign(spend=shown.spend_infrastructure_to_date_gbp.astype(float)))
+        .mark_point(filled=True, size=70)
+        .encode(
+            x=alt.X("budgets_total:Q", title="People with a budget"),
+            y=alt.Y("spend:Q", title="Infrastructure spend to date (£)", axis=alt.Axis(format="~s")),
+            color=status_colour,
+            shape=alt.Shape("status:N", scale=alt.Scale(domain=list(ui.STATUS_COLOURS)), legend=None),
+            tooltip=[
+                "site_name:N",
+                "status:N",
+                alt.Tooltip("budgets_total:Q", title="With a budget"),
+                alt.Tooltip("spend:Q", title="Infrastructure £", format=",.0f"),
+                alt.Tooltip("infrastructure_per_budget_gbp:Q", title="£ per budget", format=",.0f"),
+            ],
+        )
+        .add_params(pick)
+        .properties(height=380)
+    )
+    clicked(st.altair_chart(scatter, width="stretch", on_select="rerun", key="compare_scatter"))
+with right:
+    st.subheader("Regions")
+    regions = ui.frame("region_rollup", as_of=f["as_of"], cohort=f["cohort"])
+    melted = regions.melt(
+        id_vars="region",
+        value_vars=["stalled", "at_risk", "on_track", "not_live"],
+        var_name="status",
+        value_name="site_count",
+    )
+    melted["status"] = melted.status.map(
+        {"stalled": "Stalled", "at_risk": "At risk", "on_track": "On track", "not_live": "Not live"}
+    )
+    st.caption("Sites in each region by status (withdrawn sites left out).")
+    st.altair_chart(
+        alt.Chart(melted)
+        .mark_bar()
+        .encode(
+            y=alt.Y("region:N", title=None, axis=alt.Axis(labelLimit=200)),
+            x=alt.X("site_count:Q", title="Sites", axis=alt.Axis(format="d", tickMinStep=1)),
+            color=alt.Color("status:N", title="Status", scale=ui.status_scale(), legend=alt.Legend(orient="top")),
+            order=alt.Order("order:Q"),
+            tooltip=["region:N", "status:N", alt.Tooltip("site_count:Q", title="Sites")],
+        )
+        .transform_calculate(order="indexof(['Stalled','At risk','On track','Not live'], datum.status)")
+        .properties(height=380),
+        width="stretch",
+    )
+
+st.dataframe(
+    regions.drop(columns=["stalled", "at_risk", "on_track", "not_live"]),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "region": "Region",
+        "sites": "Sites",
+        "people_recruited": st.column_config.NumberColumn("Recruited", format="%,d"),
+        "recruitment_target": st.column_config.NumberColumn("Target (live sites)", format="%,d"),
+        "budgets_total": st.column_config.NumberColumn("With a budget", format="%,d"),
+        "spend_care_to_date_gbp": st.column_config.NumberColumn("Care spend", format=ui.MONEY),
+        "spend_infrastructure_to_date_gbp": st.column_config.NumberColumn("Infrastructure spend", format=ui.MONEY),
+        "infrastructure_per_budget_gbp": st.column_config.NumberColumn("Infrastructure per budget", format=ui.MONEY),
+    },
+    key="compare_regions",
+)
+
+st.subheader("Recruitment curves, aligned by months since go-live")
+st.caption(
+    "Month 0 is each site's go-live month: sites started at different times, so calendar time hides who is slow."
+)
+curves = ui.frame("recruitment_curves", **f)
+curves = curves[curves.site_code.isin(shown.site_code)]
+clicked(
+    st.altair_chart(
+        alt.Chart(curves)
+        .mark_line(point=False, strokeWidth=1.6)
+        .encode(
+            x=alt.X("months_since_go_live:Q", title="Months since go-live", axis=alt.Axis(format="d", tickMinStep=1)),
+            y=alt.Y("people_recruited:Q", title="People recruited"),
+            detail="site_code:N",
+            color=status_colour,
+            opacity=alt.condition(pick, alt.value(1), alt.value(0.45)),
+            tooltip=[
+                "site_name:N",
+                "status:N",
+                "months_since_go_live:Q",
+                alt.Tooltip("people_recruited:Q", title="Recruited"),
+                alt.Tooltip("period_end:T", title="Month", format="%b %Y"),
+            ],
+        )
+        .add_params(pick)
+        .properties(height=420),
+        width="stretch",
+        on_select="rerun",
+        key="compare_curves",
+    )
+)

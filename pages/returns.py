@@ -1,0 +1,258 @@
+"""Returns: who has sent what, whom to chase, data-quality warnings, the load log, and upload."""
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from pages import _shared as ui
+from tracker.config import current as settings
+from tracker.exports import template_csv, template_xlsx
+from tracker.ingest import ingest_bytes
+
+ui.ensure_router()
+
+f = ui.filters()
+st.title("Returns")
+st.caption(
+    f"As of **{ui.uk_date(f['as_of'])}**. A month's return is due on day {settings().return_due_day} of the next month."
+)
+ui.demo_banner()
+
+grid = ui.frame("returns_completeness", **f)
+GRID_COLOURS = {
+    "on time": "#0072B2",
+    "late": "#E69F00",
+    "missing": "#D55E00",
+    "void": "#000000",
+    "received": "#56B4E9",
+    "not yet due": "#E5E5E5",
+}
+GRID_LETTERS = {"late": "L", "missing": "M", "void": "V"}
+
+tabs = st.tabs(["Completeness", "Chase list", "Data-quality warnings", "Load log", "Upload returns"])
+
+with tabs[0]:
+    if grid.empty:
+        st.info("No returns are due as of this date.")
+    else:
+        grid = grid.assign(
+            letter=[
+                ("R" if r else "") if s == "on time" else GRID_LETTERS.get(s, "")
+                for s, r in zip(grid.status, grid.resubmitted, strict=True)
+            ],
+            label=grid.status + grid.resubmitted.map({True: ", resubmitted", False: ""}),
+        )
+        counts = grid.status.value_counts()
+        st.write(
+            " · ".join(f"**{counts.get(s, 0):,}** {s}" for s in ("on time", "late", "missing", "not yet due"))
+            + f" · **{int(grid.resubmitted.sum()):,}** resubmitted. Letters: L late, M missing, R resubmitted, V void."
+        )
+        base = alt.Chart(grid).encode(
+            x=alt.X("yearmonth(period_end):O", title=None, axis=alt.Axis(format="%b %y", labelAngle=-60)),
+            y=alt.Y(
+                "site_name:N",
+                title=None,
+                sort="ascending",
+                axis=alt.Axis(labelLimit=240, labelOverlap=False, labelFontSize=11),
+            ),
+        )
+        cells = base.mark_rect(stroke="white", strokeWidth=1).encode(
+            color=alt.Color(
+                "status:N",
+                title="Return",
+                scale=alt.Scale(domain=list(GRID_COLOURS), range=list(GRID_COLOURS.values())),
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=[
+                "site_name:N",
+                alt.Tooltip("period_end:T", title="Month", format="%B %Y"),
+                alt.Tooltip("due_on:T", title="Due", format="%-d %b %Y"),
+                alt.Tooltip("label:N", title="Status"),
+                alt.Tooltip("first_submitted_on:T", title="Sent", format="%-d %b %Y"),
+            ],
+        )
+        letters = base.mark_text(fontSize=9, color="white", fontWeight="bold").encode(text="letter:N")
+        st.altair_chart(
+            (cells + letters).properties(height=20 * grid.site_name.nunique() + 60),
+            width="stretch",
+            key="returns_grid",
+        )
+        ui.download(
+            grid.drop(columns=["letter", "label"]),
+            f"returns_completeness_{f['as_of']}.csv",
+            key="returns_grid_download",
+        )
+
+with tabs[1]:
+    missing = grid[grid.status == "missing"].copy() if not grid.empty else grid
+    if missing.empty:
+        st.success("Every return that is due has been received.", icon=":material/check_circle:")
+    else:
+        missing["days_overdue"] = (pd.Timestamp(f["as_of"]) - missing.due_on).dt.days
+        chase = missing.sort_values(["period_end", "site_name"], ascending=[False, True])[
+            ["site_name", "period_end", "due_on", "days_overdue", "contact_name", "contact_email", "region"]
+        ]
+        st.write(f"**{len(chase)}** missing returns from **{chase.site_name.nunique()}** sites.")
+        st.dataframe(
+            chase,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "site_name": st.column_config.TextColumn("Site", pinned=True),
+                "period_end": st.column_config.DateColumn("Month", format=ui.MONTH),
+                "due_on": st.column_config.DateColumn("Due", format=ui.DATE),
+                "days_overdue": st.column_config.NumberColumn("Days overdue", format="%d"),
+                "contact_name": "Contact",
+                "contact_email": "E-mail",
+                "region": "Region",
+            },
+            key="returns_chase",
+        )
+        ui.download(
+            chase, f"chase_list_{f['as_of']}.csv", "Download the chase list (CSV)", key="returns_chase_download"
+        )
+
+with tabs[2]:
+    warnings = ui.frame("data_quality_warnings", **f, site_code=None)
+    if warnings.empty:
+        st.write("No data-quality warnings on the returns that count.")
+    else:
+        st.write(f"**{len(warnings)}** warnings on returns that count as of this date.")
+        st.dataframe(
+            warnings,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "site_code": None,
+                "site_name": "Site",
+                "period_end": st.column_config.DateColumn("Month", format=ui.MONTH),
+                "check_name": "Check",
+                "column_name": "Column",
+                "message": st.column_config.TextColumn("Warning", width="large"),
+                "submitted_on": st.column_config.DateColumn("Sent", format=ui.DATE),
+            },
+            key="returns_warnings",
+        )
+        ui.download(warnings, f"warnings_{f['as_of']}.csv", key="returns_warnings_download")
+
+with tabs[3]:
+    log = ui.frame("load_log_recent", limit=500)
+    st.caption(
+        "Every file or command that tried to change the data, newest first (the last 500). Times are the server's."
+    )
+    st.dataframe(
+        log,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "load_id": "Load",
+            "loaded_at": st.column_config.DatetimeColumn("When", format="D MMM YYYY HH:mm"),
+            "kind": "Kind",
+            "file_name": "File",
+            "outcome": "Outcome",
+            "row_count": "Rows",
+            "new_returns": "New",
+            "superseded_returns": "Superseded",
+            "unchanged_returns": "Unchanged",
+            "warning_count": "Warnings",
+            "loaded_by": "By",
+            "note": "Note",
+            "error_summary": st.column_config.TextColumn("Problems", width="large"),
+        },
+        key="returns_load_log",
+    )
+    ui.download(log, "load_log.csv", key="returns_log_download")
+
+with tabs[4]:
+    st.markdown(
+        "Load one or more monthly return files (CSV or Excel .xlsx, up to "
+        f"{settings().max_upload_bytes / 1_000_000:.0f} MB each). Each file is checked in full and loaded whole "
+        "or not at all; a refused file changes nothing. The columns are in docs/returns.md, and in the templates."
+    )
+    left, right, _ = st.columns([1, 1, 3])
+    left.download_button(
+        "Blank return (CSV)",
+        template_csv(),
+        "return_template.csv",
+        "text/csv",
+        icon=":material/download:",
+        key="returns_template_csv",
+    )
+    right.download_button(
+        "Blank return (Excel)",
+        template_xlsx(),
+        "return_template.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:",
+        key="returns_template_xlsx",
+    )
+    with st.form("returns_upload_form", clear_on_submit=True):
+        files = st.file_uploader(
+            "Return files", type=["csv", "xlsx"], accept_multiple_files=True, key="returns_upload_files"
+        )
+        dry_run = st.checkbox("Only check: show what would change and load nothing", key="returns_upload_dry_run")
+        submitted = st.form_submit_button("Check and load", icon=":material/upload:")
+    if submitted and files:
+        reports = []
+        for upload in files:
+            reports.append(
+                ingest_bytes(ui.store(), upload.name, upload.getvalue(), user=ui.user_name(), dry_run=dry_run)
+            )
+        st.session_state["returns_reports"] = reports
+    for report in st.session_state.get("returns_reports", []):
+        if report.outcome == "refused":
+            st.error(f"**{report.file}** was refused: nothing was loaded.", icon=":material/block:")
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {"row": p.row, "column": p.column, "value": p.value, "problem": p.message}
+                        for p in report.problems
+                    ]
+                ),
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "row": st.column_config.NumberColumn("Row", format="%d"),
+                    "column": "Column",
+                    "value": "Value",
+                    "problem": st.column_config.TextColumn("Problem", width="large"),
+                },
+            )
+        elif report.outcome == "already loaded":
+            st.info(f"**{report.file}**: this exact file was loaded before; nothing changed.", icon=":material/info:")
+        else:
+            verb = "would add" if report.dry_run else "added"
+            st.success(
+                f"**{report.file}**: {report.rows} rows; {verb} {len(report.new)} new returns, "
+                f"{'would supersede' if report.dry_run else 'superseded'} {len(report.superseded)}, "
+                f"{report.unchanged} unchanged; {len(report.warnings)} warnings.",
+                icon=":material/check_circle:",
+            )
+            if report.superseded:
+                st.dataframe(
+                    pd.DataFrame(
+                        [
+                            {
+                                "site": c.site_code,
+                                "month": ui.uk_date(c.period_end),
+                                "changes": "; ".join(f"{k}: {a} → {b}" for k, (a, b) in c.differences.items()),
+                            }
+                            for c in report.superseded
+                        ]
+                    ),
+                    hide_index=True,
+                    width="stretch",
+                )
+            if report.warnings:
+                st.dataframe(
+                    pd.DataFrame(
+                        [
+                            {"site": w.site_code, "month": ui.uk_date(w.period_end), "warning": w.message}
+                            for w in report.warnings
+                        ]
+                    ),
+                    hide_index=True,
+                    width="stretch",
+                )
+        for notice in report.notices:
+            st.caption(notice)

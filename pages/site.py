@@ -1,0 +1,261 @@
+"""Site detail: one site's progress, spend, flags, commentary, return versions and warnings."""
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from pages import _shared as ui
+from tracker.notes import notes_beside
+
+ui.ensure_router()
+
+f = ui.filters()
+register = ui.frame("site_latest", as_of=f["as_of"], region=None, cohort=None)
+codes = list(register.site_code)
+labels = dict(zip(register.site_code, register.site_name + " (" + register.site_code + ")", strict=True))
+
+if not codes:
+    st.info("The register holds no sites yet: load one with `python -m tracker sites FILE`.")
+    st.stop()
+
+# The URL names the site when it changed outside this page (a link, a click on another page);
+# otherwise the picker's own state wins.
+wanted = st.query_params.get("site")
+if wanted in labels and wanted != st.session_state.get("site_url"):
+    st.session_state["site_code"] = wanted
+elif st.session_state.get("site_code") not in labels:
+    st.session_state["site_code"] = codes[0]
+
+st.title("Site detail")
+code = st.selectbox("Site", codes, format_func=labels.get, key="site_code", help="Type to search by name or code.")
+st.query_params["site"] = st.session_state["site_url"] = code
+site = register.set_index("site_code").loc[code]
+ui.demo_banner()
+
+status = ui.frame("site_status", **{**f, "region": None, "cohort": None}).set_index("site_code").loc[code]
+icon = ui.STATUS_ICONS[status.status]
+st.markdown(
+    f"### {icon} {site.site_name} — {status.status}\n"
+    f"{site.region} · {site.cohort} cohort · {site.care_groups.replace(';', ', ')} · went live "
+    f"{ui.uk_date(site.go_live)} · target {int(site.recruitment_target):,} people by {ui.uk_date(site.target_date)}"
+    + (
+        f" · direct payments from {ui.uk_date(site.direct_payments_from)}"
+        if pd.notna(site.direct_payments_from)
+        else ""
+    )
+    + (f" · **withdrew {ui.uk_date(site.withdrawn_on)}**" if pd.notna(site.withdrawn_on) else "")
+)
+st.caption(f"As of **{ui.uk_date(f['as_of'])}**. Contact: {site.contact_name or '—'} {site.contact_email or ''}")
+
+cols = st.columns(5)
+cols[0].metric("Recruited", f"{int(site.people_recruited):,}")
+cols[1].metric(
+    "Expected by now",
+    "—" if pd.isna(site.expected_by_now) else f"{site.expected_by_now:,.0f}",
+    help="On a straight line from go-live to the target on the target date.",
+)
+cols[2].metric("With a budget", f"{int(site.budgets_total):,}")
+cols[3].metric("Care spend to date", ui.gbp(site.spend_care_to_date_gbp))
+cols[4].metric("Infrastructure spend to date", ui.gbp(site.spend_infrastructure_to_date_gbp))
+
+raised = ui.frame("site_flags", as_of=f["as_of"], region=None, cohort=None)
+raised = raised[raised.site_code == code]
+notes = ui.frame("flag_notes", site_code=code)
+if raised.empty:
+    st.success(f"No flags as of {ui.uk_date(f['as_of'])}.", icon=":material/check_circle:")
+for row, note in zip(raised.itertuples(), notes_beside(raised, notes), strict=True):
+    box = st.error if row.severity == "red" else st.warning
+    box(
+        f"**{row.flag}** ({ui.SEVERITY_TEXT[row.severity].lower()}, since {ui.uk_date(row.since)}): {row.reason}"
+        + (f"  \nFollow-up: {note}" if note else ""),
+        icon=":material/block:" if row.severity == "red" else ":material/warning:",
+    )
+
+series = ui.frame("site_series", as_of=f["as_of"], site_code=code)
+if series.empty:
+    st.info("No return from this site is known as of this date.")
+else:
+    left, right = st.columns(2)
+    recruited = series[["period_end", "people_recruited"]].rename(columns={"people_recruited": "people"})
+    recruited["line"] = "Recruited"
+    trajectory = pd.DataFrame(
+        {
+            "period_end": [site.go_live, site.target_date],
+            "people": [0, site.recruitment_target],
+            "line": "Trajectory to target",
+        }
+    )
+    both = pd.concat([recruited, trajectory], ignore_index=True)
+    left.altair_chart(
+        alt.Chart(both, title="Recruitment against trajectory")
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("period_end:T", title=None, axis=alt.Axis(format="%b %Y")),
+            y=alt.Y("people:Q", title="People"),
+            color=alt.Color(
+                "line:N", title=None, scale=alt.Scale(range=["#0072B2", "#999999"]), legend=alt.Legend(orient="top")
+            ),
+            strokeDash=alt.StrokeDash("line:N", legend=None, scale=alt.Scale(range=[[1, 0], [5, 3]])),
+            tooltip=[alt.Tooltip("period_end:T", title="Month", format="%b %Y"), "line:N", "people:Q"],
+        )
+        .properties(height=300),
+        width="stretch",
+    )
+    kinds = {
+        "budgets_notional": "Notional",
+        "budgets_third_party": "Third party",
+        "budgets_direct_payment": "Direct payment",
+    }
+    budgets = series.melt(id_vars="period_end", value_vars=list(kinds), var_name="type", value_name="people")
+    budgets["type"] = budgets.type.map(kinds)
+    right.altair_chart(
+        alt.Chart(budgets, title="People with a budget, by type")
+        .mark_area()
+        .encode(
+            x=alt.X("period_end:T", title=None, axis=alt.Axis(format="%b %Y")),
+            y=alt.Y("people:Q", title="People", stack=True),
+            color=alt.Color(
+                "type:N",
+                title=None,
+                sort=list(kinds.values()),
+                scale=alt.Scale(range=["#56B4E9", "#E69F00", "#CC79A7"]),
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=[alt.Tooltip("period_end:T", title="Month", format="%b %Y"), "type:N", "people:Q"],
+        )
+        .properties(height=300),
+        width="stretch",
+    )
+    spend = series.melt(
+        id_vars="period_end",
+        value_vars=["spend_care_gbp", "spend_infrastructure_gbp"],
+        var_name="kind",
+        value_name="gbp",
+    )
+    spend["kind"] = spend.kind.map({"spend_care_gbp": "Care", "spend_infrastructure_gbp": "Infrastructure"})
+    spend["gbp"] = spend.gbp.astype(float)
+    st.altair_chart(
+        alt.Chart(spend, title="Spend by month")
+        .mark_bar()
+        .encode(
+            x=alt.X("yearmonth(period_end):O", title=None, axis=alt.Axis(format="%b %y", labelAngle=-45)),
+            xOffset="kind:N",
+            y=alt.Y("gbp:Q", title="£ in the month", axis=alt.Axis(format="~s")),
+            color=alt.Color(
+                "kind:N", title=None, scale=alt.Scale(range=["#009E73", "#999999"]), legend=alt.Legend(orient="top")
+            ),
+            tooltip=[
+                alt.Tooltip("period_end:T", title="Month", format="%b %Y"),
+                "kind:N",
+                alt.Tooltip("gbp:Q", title="£", format=",.0f"),
+            ],
+        )
+        .properties(height=260),
+        width="stretch",
+    )
+
+history = ui.frame("site_flag_history", as_of=f["as_of"], site_code=code)
+st.subheader("Flag history")
+if history.empty:
+    st.write("This site has never been flagged up to this date.")
+else:
+    st.caption(
+        "Each cell is a flag raised at a month-end evaluation (R red, A amber); the last column is the as-of date."
+    )
+    marks = history.assign(
+        severity=history.severity.map(ui.SEVERITY_TEXT), letter=history.severity.map({"red": "R", "amber": "A"})
+    )
+    base = alt.Chart(marks).encode(
+        x=alt.X("yearmonth(evaluated_on):O", title=None, axis=alt.Axis(format="%b %y", labelAngle=-45)),
+        y=alt.Y("flag:N", title=None, axis=alt.Axis(labelLimit=200)),
+    )
+    st.altair_chart(
+        (
+            base.mark_rect(stroke="white").encode(
+                color=alt.Color(
+                    "severity:N",
+                    title="Severity",
+                    scale=alt.Scale(domain=["Red", "Amber"], range=["#D55E00", "#E69F00"]),
+                    legend=alt.Legend(orient="top"),
+                ),
+                tooltip=[
+                    alt.Tooltip("evaluated_on:T", title="Evaluated", format="%-d %b %Y"),
+                    "flag:N",
+                    "severity:N",
+                    "reason:N",
+                ],
+            )
+            + base.mark_text(fontSize=10, color="white", fontWeight="bold").encode(text="letter:N")
+        ).properties(height=60 + 28 * history.flag.nunique()),
+        width="stretch",
+    )
+
+tabs = st.tabs(["Commentary", "Returns and versions", "Data-quality warnings", "Follow-up notes"])
+with tabs[0]:
+    said = (
+        series[series.commentary.notna() & (series.commentary.astype(str).str.strip() != "")]
+        if not series.empty
+        else series
+    )
+    if said.empty:
+        st.write("No commentary in the returns known as of this date.")
+    for row in said.sort_values("period_end", ascending=False).itertuples():
+        st.markdown(f"**{row.period_end:%B %Y}** (sent {ui.uk_date(row.submitted_on)})")
+        st.text(row.commentary)  # plain text: never rendered as markup
+with tabs[1]:
+    versions = ui.frame("return_versions", as_of=f["as_of"], site_code=code)
+    st.dataframe(
+        versions,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "period_end": st.column_config.DateColumn("Month", format=ui.MONTH),
+            "return_id": None,
+            "version": "Version",
+            "is_void": st.column_config.CheckboxColumn("Void"),
+            "void_reason": "Why void",
+            "people_recruited": st.column_config.NumberColumn("Recruited", format="%,d"),
+            "budgets_total": st.column_config.NumberColumn("With a budget", format="%,d"),
+            "spend_care_gbp": st.column_config.NumberColumn("Care", format=ui.MONEY),
+            "spend_infrastructure_gbp": st.column_config.NumberColumn("Infrastructure", format=ui.MONEY),
+            "submitted_on": st.column_config.DateColumn("Sent", format=ui.DATE),
+            "file_name": "File",
+            "loaded_by": "Loaded by",
+            "loaded_at": st.column_config.DatetimeColumn("Loaded", format="D MMM YYYY HH:mm"),
+            "counts_as_of": st.column_config.CheckboxColumn("Counts", help="The version that counts as of this date."),
+            "known_as_of": st.column_config.CheckboxColumn("Known", help="Sent by the as-of date."),
+        },
+        key="site_versions",
+    )
+with tabs[2]:
+    warnings = ui.frame("data_quality_warnings", as_of=f["as_of"], region=None, cohort=None, site_code=code)
+    if warnings.empty:
+        st.write("No data-quality warnings on the returns that count.")
+    else:
+        st.dataframe(
+            warnings[["period_end", "check_name", "message"]],
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "period_end": st.column_config.DateColumn("Month", format=ui.MONTH),
+                "check_name": "Check",
+                "message": st.column_config.TextColumn("Warning", width="large"),
+            },
+            key="site_warnings",
+        )
+with tabs[3]:
+    if notes.empty:
+        st.write("No follow-up notes on this site.")
+    else:
+        st.dataframe(
+            notes[["written_at", "flag", "note", "written_by"]],
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "written_at": st.column_config.DatetimeColumn("Written", format="D MMM YYYY HH:mm"),
+                "flag": "Flag",
+                "note": st.column_config.TextColumn("Note", width="large"),
+                "written_by": "By",
+            },
+            key="site_notes",
+        )

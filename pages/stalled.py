@@ -1,0 +1,113 @@
+"""Stalled sites: every flag raised, worst first, with reasons, since when, changes and follow-up notes."""
+
+import pandas as pd
+import streamlit as st
+
+from pages import _shared as ui
+from tracker import flags as flag_rules
+from tracker.errors import TrackerError
+from tracker.notes import add_note, notes_beside
+
+ui.ensure_router()
+
+f = ui.filters()
+before = {**f, "as_of": ui.previous_month(f["as_of"])}
+st.title("Stalled sites")
+st.caption(f"As of **{ui.uk_date(f['as_of'])}**; changes since {ui.uk_date(before['as_of'])}.")
+ui.demo_banner()
+if saved := st.session_state.pop("stalled_saved", None):
+    st.success(saved, icon=":material/check:")
+
+raised = ui.frame("site_flags", **f)
+notes = ui.frame("flag_notes", site_code=None)
+status_now = ui.frame("site_status", **f)
+status_then = ui.frame("site_status", **before)
+
+counts = status_now.status.value_counts()
+cols = st.columns(3)
+for col, label in zip(cols, ["Stalled", "At risk", "On track"], strict=True):
+    col.metric(f"{ui.STATUS_ICONS[label]} {label}", f"{int(counts.get(label, 0))} sites", border=True)
+
+st.subheader("Flags raised")
+if raised.empty:
+    st.success("No site is flagged as of this date.", icon=":material/check_circle:")
+else:
+    table = raised.assign(
+        severity=raised.severity.map(ui.SEVERITY_TEXT),
+        follow_up=notes_beside(raised, notes),
+    )
+    st.dataframe(
+        table[["site_name", "flag", "severity", "since", "reason", "follow_up", "region"]],
+        hide_index=True,
+        width="stretch",
+        height=38 + 35 * min(len(table), 18),
+        column_config={
+            "site_name": st.column_config.TextColumn("Site", pinned=True),
+            "flag": "Flag",
+            "severity": st.column_config.TextColumn("Severity", help="Red makes a site Stalled; amber At risk."),
+            "since": st.column_config.DateColumn("Since", format=ui.DATE),
+            "reason": st.column_config.TextColumn("Reason", width="large"),
+            "follow_up": st.column_config.TextColumn("Latest follow-up", width="medium"),
+            "region": "Region",
+        },
+        key="stalled_flags",
+    )
+    ui.download(table.drop(columns=["cohort"]), f"flags_{f['as_of']}.csv", key="stalled_download")
+
+st.subheader(f"What changed since {ui.uk_date(before['as_of'])}")
+changes = flag_rules.status_changes(status_then, status_now)
+new_flags, cleared = flag_rules.flag_changes(ui.frame("site_flags", **before), raised)
+left, right = st.columns(2)
+with left:
+    st.markdown("**Sites whose status changed**")
+    if changes.empty:
+        st.write("No site changed status.")
+    else:
+        st.dataframe(
+            changes[["site_name", "change", "status_before", "status"]],
+            hide_index=True,
+            width="stretch",
+            column_config={"site_name": "Site", "change": "Change", "status_before": "Was", "status": "Now"},
+            key="stalled_changes",
+        )
+with right:
+    st.markdown("**Flags newly raised, and flags cleared**")
+    both = pd.concat([new_flags.assign(change="Raised"), cleared.assign(change="Cleared")], ignore_index=True)
+    if both.empty:
+        st.write("No flag was raised or cleared.")
+    else:
+        st.dataframe(
+            both[["site_name", "change", "flag", "reason"]],
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "site_name": "Site",
+                "change": "",
+                "flag": "Flag",
+                "reason": st.column_config.TextColumn("Reason (when last raised)", width="large"),
+            },
+            key="stalled_flag_changes",
+        )
+
+if not raised.empty:
+    st.subheader("Record a follow-up")
+    with st.form("stalled_note_form", clear_on_submit=True):
+        options = [f"{r.site_name} — {r.flag}" for r in raised.itertuples()]
+        choice = st.selectbox("Flag", options, key="stalled_note_flag")
+        text = st.text_area(
+            "Note",
+            key="stalled_note_text",
+            max_chars=2000,
+            placeholder="Chased 12 Nov; first budgets expected December.",
+        )
+        if st.form_submit_button("Save note", icon=":material/save:"):
+            row = raised.iloc[options.index(choice)]
+            try:
+                add_note(ui.store(), row.site_code, row.flag, row.since.date(), f["as_of"], text, ui.user_name())
+            except TrackerError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state["stalled_saved"] = f"Note saved on {row.site_name}'s {row.flag} flag."
+                st.rerun()
+
+ui.flag_rules()
