@@ -8,6 +8,7 @@ from pages import _shared as ui
 from tracker.config import current as settings
 from tracker.exports import template_csv, template_xlsx
 from tracker.ingest import ingest_bytes
+from tracker.values import plural
 
 ui.ensure_router()
 
@@ -223,9 +224,9 @@ with tabs[4]:
         else:
             verb = "would add" if report.dry_run else "added"
             st.success(
-                f"**{report.file}**: {report.rows} rows; {verb} {len(report.new)} new returns, "
+                f"**{report.file}**: {plural(report.rows, 'row', 'rows')}; {verb} {len(report.new)} new returns, "
                 f"{'would supersede' if report.dry_run else 'superseded'} {len(report.superseded)}, "
-                f"{report.unchanged} unchanged; {len(report.warnings)} warnings.",
+                f"{report.unchanged} unchanged; {plural(len(report.warnings), 'warning', 'warnings')}.",
                 icon=":material/check_circle:",
             )
             if report.superseded:

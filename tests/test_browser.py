@@ -69,3 +69,40 @@ def test_first_visit_to_a_fresh_server_is_routed_through_the_entry_point(demo_db
         assert page.get_by_text("NHS Dorset — Stalled").count() == 1
         assert page.get_by_text("As of 30 Nov 2010", exact=False).count() >= 1
         page.close()
+
+
+def test_clicking_a_site_in_a_chart_opens_its_detail(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(f"{server}/compare?as_of=2010-11-30")
+    wait_rendered(page)
+    bar = page.locator('[data-testid="stVegaLiteChart"] .mark-rect path[aria-label*="NHS Dorset"]').first
+    bar.scroll_into_view_if_needed()
+    bar.click()
+    page.wait_for_url("**/site?**site=5QM**", timeout=30_000)
+    wait_rendered(page)
+    assert page.get_by_text("NHS Dorset — Stalled").count() == 1
+    assert "as_of=2010-11-30" in page.url
+    page.close()
+
+
+def test_upload_refuses_a_bad_file_with_the_full_report_and_loads_a_good_one(server, browser, tmp_path):
+    from conftest import csv_bytes
+
+    bad = tmp_path / "bad_return.csv"
+    bad.write_bytes(csv_bytes("5QM,2010-11-30,20,seven,8,5,2,0,400,8000,2010-12-10,"))
+    good = tmp_path / "dorset_november.csv"
+    good.write_bytes(csv_bytes("5QM,2010-11-30,20,12,8,5,2,0,400,8000,2010-12-10,<b>bold?</b> =1+1"))
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    page.goto(f"{server}/returns?as_of=2010-12-31")
+    wait_rendered(page)
+    page.get_by_role("tab", name="Upload returns").click()
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files([str(bad), str(good)])
+    page.get_by_role("button", name="Check and load").click()
+    page.get_by_text("bad_return.csv was refused: nothing was loaded.").wait_for(timeout=30_000)
+    wait_rendered(page)
+    assert page.get_by_text("is not a number").count() >= 1
+    # Dorset's November 2010 return is in the demo already: the upload supersedes it.
+    assert page.get_by_text("dorset_november.csv: 1 row; added 0 new returns, superseded 1", exact=False).count() == 1
+    assert page.locator(EXCEPTION).count() == 0
+    page.screenshot(path=str(ARTIFACTS / "upload.png"), full_page=True)
+    page.close()

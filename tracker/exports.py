@@ -52,9 +52,6 @@ def template_xlsx() -> bytes:
         cell.font = Font(bold=True)
     for letter, col in zip("ABCDEFGHIJKL", contract.RETURN_COLUMNS, strict=True):
         sheet.column_dimensions[letter].width = max(14, len(col.name) + 2)
-        if col.kind == "date":
-            for row in range(2, 200):
-                sheet[f"{letter}{row}"].number_format = "yyyy-mm-dd"
     guide = book.create_sheet("Guide")
     guide.append(["column", "required", "unit", "meaning"])
     for col in contract.RETURN_COLUMNS:
