@@ -13,12 +13,15 @@ PAGES = [
     st.Page("pages/stalled.py", title="Stalled sites", icon=":material/block:"),
     st.Page("pages/site.py", title="Site detail", icon=":material/location_city:"),
     st.Page("pages/returns.py", title="Returns", icon=":material/inbox:"),
+    st.Page("pages/board.py", title="Board pack", icon=":material/slideshow:"),
 ]
+BOARD = PAGES[-1]
 
 page = st.navigation(PAGES)
 _shared.routing.active = True
 try:
-    _shared.sidebar_filters()
+    if page is not BOARD:  # the board reads its view from the URL alone and draws no sidebar
+        _shared.sidebar_filters()
     page.run()
 except TrackerError as exc:  # a busy or missing database: say so plainly
     _shared.stop_with(exc)

@@ -6,6 +6,7 @@ Not a page: dashboard.py lists the pages explicitly, so this file is never route
 from __future__ import annotations
 
 import datetime as dt
+import html
 import os
 import runpy
 import threading
@@ -101,16 +102,27 @@ def _url_date(raw: str | None) -> dt.date | None:
         return None
 
 
+def url_filters() -> dict:
+    """The as-of date and filters the address asks for (defaults where it says nothing usable)."""
+    cfg = settings()
+    region = st.query_params.get("region")
+    cohort = st.query_params.get("cohort")
+    return {
+        "as_of": _url_date(st.query_params.get("as_of")) or meta()["default_as_of"] or cfg.end,
+        "region": region if region in cfg.regions else None,
+        "cohort": cohort if cohort in ("in-depth", "wider") else None,
+    }
+
+
 def sidebar_filters() -> None:
     """Draw the shared filters; their values live in the URL so a link reopens the same view."""
     cfg = settings()
     default = meta()["default_as_of"] or cfg.end
     if "as_of" not in st.session_state:
-        st.session_state["as_of"] = _url_date(st.query_params.get("as_of")) or default
-        region = st.query_params.get("region")
-        st.session_state["region"] = region if region in cfg.regions else ALL
-        cohort = st.query_params.get("cohort")
-        st.session_state["cohort"] = cohort if cohort in ("in-depth", "wider") else ALL
+        wanted = url_filters()
+        st.session_state["as_of"] = wanted["as_of"]
+        st.session_state["region"] = wanted["region"] or ALL
+        st.session_state["cohort"] = wanted["cohort"] or ALL
     with st.sidebar:
         st.date_input(
             "As of",
@@ -231,3 +243,23 @@ def go_to_site(site_code: str) -> None:
     params = {"site": site_code, "as_of": f["as_of"].isoformat()}
     params.update({k: v for k, v in (("region", f["region"]), ("cohort", f["cohort"])) if v})
     st.switch_page("pages/site.py", query_params=params)
+
+
+_MARKDOWN_SPECIALS = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|~>$"})
+
+
+def inert(text: object) -> str:
+    """Text from a return or the register, made safe to place inside HTML or Markdown: shown, never run."""
+    return html.escape(str(text)).translate(_MARKDOWN_SPECIALS)
+
+
+def printing() -> bool:
+    """True when the page is captured for the board pack (``?print=1``): tables show every row."""
+    return st.query_params.get("print") == "1"
+
+
+def table_height(rows: int, max_rows: int = 15, row_px: int = 35):
+    """A table's height: every row when printing, else at most ``max_rows`` before it scrolls."""
+    if printing():
+        return "content"
+    return 38 + row_px * max(1, min(rows, max_rows))

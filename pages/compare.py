@@ -67,12 +67,13 @@ event = st.dataframe(
     column_config=TABLE_COLUMNS,
     hide_index=True,
     width="stretch",
-    height=38 + 35 * min(len(shown), 15),
+    height=ui.table_height(len(shown)),
     on_select="rerun",
     selection_mode="single-row",
     key="compare_table",
 )
-ui.download(shown[list(TABLE_COLUMNS)], f"sites_{f['as_of']}.csv", key="compare_download")
+if not ui.printing():
+    ui.download(shown[list(TABLE_COLUMNS)], f"sites_{f['as_of']}.csv", key="compare_download")
 if event and event["selection"]["rows"]:
     ui.go_to_site(shown.iloc[event["selection"]["rows"][0]].site_code)
 
@@ -179,6 +180,7 @@ with right:
 st.dataframe(
     regions.drop(columns=["stalled", "at_risk", "on_track", "not_live"]),
     hide_index=True,
+    height=ui.table_height(len(regions)),
     width="stretch",
     column_config={
         "region": "Region",

@@ -98,6 +98,7 @@ with tabs[1]:
             chase,
             hide_index=True,
             width="stretch",
+            height=ui.table_height(len(chase)),
             column_config={
                 "site_name": st.column_config.TextColumn("Site", pinned=True),
                 "period_end": st.column_config.DateColumn("Month", format=ui.MONTH),
@@ -123,6 +124,7 @@ with tabs[2]:
             warnings,
             hide_index=True,
             width="stretch",
+            height=ui.table_height(len(warnings)),
             column_config={
                 "site_code": None,
                 "site_name": "Site",

@@ -208,6 +208,7 @@ with tabs[1]:
         versions,
         hide_index=True,
         width="stretch",
+        height=ui.table_height(len(versions)),
         column_config={
             "period_end": st.column_config.DateColumn("Month", format=ui.MONTH),
             "return_id": None,
@@ -236,6 +237,7 @@ with tabs[2]:
             warnings[["period_end", "check_name", "message"]],
             hide_index=True,
             width="stretch",
+            height=ui.table_height(len(warnings)),
             column_config={
                 "period_end": st.column_config.DateColumn("Month", format=ui.MONTH),
                 "check_name": "Check",
@@ -251,6 +253,7 @@ with tabs[3]:
             notes[["written_at", "flag", "note", "written_by"]],
             hide_index=True,
             width="stretch",
+            height=ui.table_height(len(notes)),
             column_config={
                 "written_at": st.column_config.DatetimeColumn("Written", format="D MMM YYYY HH:mm"),
                 "flag": "Flag",

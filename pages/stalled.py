@@ -40,7 +40,7 @@ else:
         table[["site_name", "flag", "severity", "since", "reason", "follow_up", "region"]],
         hide_index=True,
         width="stretch",
-        height=38 + 35 * min(len(table), 18),
+        height=ui.table_height(len(table), 18),
         column_config={
             "site_name": st.column_config.TextColumn("Site", pinned=True),
             "flag": "Flag",
@@ -52,7 +52,8 @@ else:
         },
         key="stalled_flags",
     )
-    ui.download(table.drop(columns=["cohort"]), f"flags_{f['as_of']}.csv", key="stalled_download")
+    if not ui.printing():
+        ui.download(table.drop(columns=["cohort"]), f"flags_{f['as_of']}.csv", key="stalled_download")
 
 st.subheader(f"What changed since {ui.uk_date(before['as_of'])}")
 changes = flag_rules.status_changes(status_then, status_now)
@@ -67,6 +68,7 @@ with left:
             changes[["site_name", "change", "status_before", "status"]],
             hide_index=True,
             width="stretch",
+            height=ui.table_height(len(changes), 10),
             column_config={"site_name": "Site", "change": "Change", "status_before": "Was", "status": "Now"},
             key="stalled_changes",
         )
@@ -80,6 +82,7 @@ with right:
             both[["site_name", "change", "flag", "reason"]],
             hide_index=True,
             width="stretch",
+            height=ui.table_height(len(both), 10),
             column_config={
                 "site_name": "Site",
                 "change": "",
@@ -89,7 +92,7 @@ with right:
             key="stalled_flag_changes",
         )
 
-if not raised.empty:
+if not raised.empty and not ui.printing():
     st.subheader("Record a follow-up")
     with st.form("stalled_note_form", clear_on_submit=True):
         options = [f"{r.site_name} — {r.flag}" for r in raised.itertuples()]

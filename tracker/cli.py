@@ -63,6 +63,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.add_argument("--db", help=db_help)
 
+    p = sub.add_parser("snapshot", help="capture the weekly board pack (PNGs, one PDF, a manifest) in Chromium")
+    p.add_argument("--as-of", type=_date_arg, help="the pack's date (default: today)")
+    p.add_argument("--out", type=Path, required=True, help="folder for the pack's files")
+    p.add_argument("--pages", default="board,compare,stalled", help="comma-separated (default: board,compare,stalled)")
+    p.add_argument("--region", help="a regional pack")
+    p.add_argument("--cohort", choices=("in-depth", "wider"))
+    p.add_argument("--compare-to", type=_date_arg, help="the previous pack's date (default: 7 days before)")
+    p.add_argument("--url", help="capture a dashboard already running here instead of starting a private one")
+    p.add_argument("--timeout", type=float, default=60, help="seconds to wait for each page (default: 60)")
+    p.add_argument("--db", help=db_help)
+
     p = sub.add_parser("demo", help="generate the synthetic demo programme's files (and a database from them)")
     p.add_argument("--out", type=Path, default=None, help="folder for sites.csv and returns/ (default: data/)")
     p.add_argument("--seed", type=int, default=None)
@@ -249,6 +260,31 @@ def _cmd_flags(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_snapshot(args: argparse.Namespace) -> int:
+    from tracker.snapshot import capture
+    from tracker.store import open_store
+
+    store = open_store(args.db)
+    as_of = args.as_of or dt.date.today()
+    manifest = capture(
+        store.path,
+        as_of,
+        args.out,
+        pages=tuple(p.strip() for p in args.pages.split(",") if p.strip()),
+        region=args.region,
+        cohort=args.cohort,
+        compare_to=args.compare_to,
+        url=args.url,
+        timeout_s=args.timeout,
+        progress=lambda text: print(text, file=sys.stderr, flush=True),
+    )
+    for shot in manifest["pages"]:
+        print(args.out / shot["file"])
+    print(args.out / manifest["pdf"])
+    print(f"board pack for {as_of:%-d %b %Y} written in {manifest['seconds']:.1f} s", file=sys.stderr)
+    return 0
+
+
 def _print_frame(df, fmt: str) -> None:
     if fmt == "csv":
         df.to_csv(sys.stdout, index=False, lineterminator="\n")
@@ -260,7 +296,14 @@ def _print_frame(df, fmt: str) -> None:
         print(df.to_string(index=False, max_colwidth=100))
 
 
-COMMANDS = {"flags": _cmd_flags, "ingest": _cmd_ingest, "sites": _cmd_sites, "void": _cmd_void, "demo": _cmd_demo}
+COMMANDS = {
+    "snapshot": _cmd_snapshot,
+    "flags": _cmd_flags,
+    "ingest": _cmd_ingest,
+    "sites": _cmd_sites,
+    "void": _cmd_void,
+    "demo": _cmd_demo,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -60,6 +60,14 @@ def _flock(path: Path, mode: int, wait_s: float, what: str) -> Iterator[None]:
         os.close(fd)  # closing the descriptor releases the lock
 
 
+def _unreadable(path: Path, exc: duckdb.Error) -> Exception:
+    """A plain error for a database that does not hold what the tracker expects (or a bug: TRACKER_DEBUG)."""
+    if os.environ.get("TRACKER_DEBUG"):
+        return exc
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return TrackerError(f"The database {path.name} could not answer a query ({first}). Is it a tracker database?")
+
+
 def _connect(path: Path, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnection:
     """Connect, retrying while a program outside our locking (a DuckDB shell, say) holds the file."""
     deadline = time.monotonic() + wait_s
@@ -99,6 +107,8 @@ class Store:
             try:
                 prepare(con)
                 yield con
+            except duckdb.Error as exc:
+                raise _unreadable(self.path, exc) from exc
             finally:
                 con.close()
 
@@ -112,9 +122,12 @@ class Store:
                 held.enter_context(_flock(self._lock, fcntl.LOCK_EX, WRITE_WAIT_S, "reading or writing"))
             con = _connect(self.path, False, WRITE_WAIT_S)
             held.callback(con.close)
-            migrate(con)
-            prepare(con)
-            yield con
+            try:
+                migrate(con)
+                prepare(con)
+                yield con
+            except duckdb.Error as exc:
+                raise _unreadable(self.path, exc) from exc
 
     def upgrade(self) -> None:
         """Bring an existing database's schema up to date (readers cannot, so do it once on open)."""

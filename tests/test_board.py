@@ -1,0 +1,222 @@
+"""The board page under AppTest, and the capture command in a real browser (Debian's Chromium)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import duckdb
+import pytest
+from PIL import Image, ImageStat
+from pypdf import PdfReader
+from streamlit.testing.v1 import AppTest
+
+from tracker import board
+from tracker.browser import free_port
+from tracker.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "dashboard.py")
+
+
+@pytest.fixture
+def demo_copy(demo_db: Path, tmp_path: Path, monkeypatch) -> Path:
+    path = tmp_path / "board.duckdb"
+    shutil.copy(demo_db, path)
+    monkeypatch.setenv("TRACKER_DB", str(path))
+    return path
+
+
+def board_app(**query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page("pages/board.py").run()
+    return at
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"as_of": "2009-06-15"},  # before any site went live
+        {"as_of": "2010-11-30"},
+        {"as_of": "2011-06-30", "region": "London"},
+        {"as_of": "2012-10-31"},  # the last month of the programme
+        {"as_of": "2010-11-30", "compare_to": "2010-11-01", "cohort": "in-depth"},
+    ],
+    ids=["before-go-live", "nov-2010", "london-2011", "last-month", "in-depth"],
+)
+def test_board_renders_for_any_date(demo_copy, query):
+    at = board_app(**query)
+    assert not at.exception, at.exception[0].message if at.exception else ""
+    assert len(at.metric) == 8
+
+
+def test_board_figures_are_what_the_page_shows(demo_copy):
+    at = board_app(as_of="2010-11-30")
+    fig = board.figures(Store(demo_copy), dt.date(2010, 11, 30))
+    shown = {m.label: (m.value, m.delta) for m in at.metric}
+    assert shown[":material/block: Stalled"] == (
+        str(fig.now.sites_stalled),
+        f"{fig.now.sites_stalled - fig.last_pack.sites_stalled:+,}",
+    )
+    assert shown["People recruited"][0] == f"{fig.now.people_recruited:,}"
+    assert fig.compare_to == dt.date(2010, 11, 23) and fig.month_before == dt.date(2010, 10, 30)
+    table = at.dataframe[0].value
+    assert list(table.site_name) == list(fig.behind.site_name)
+    assert len(table) == 10
+    # Havering's most telling flag is its red NO_RECRUITS, not the BEHIND_TARGET the share already shows.
+    assert (
+        table.set_index("site_name")
+        .why["NHS Havering"]
+        .startswith("No one recruited 9 months after go-live (Feb 2010)")
+    )
+
+
+def run_snapshot(*args: str, db: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "tracker", "snapshot", *args, "--db", str(db)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_snapshot_writes_the_pack(demo_db, tmp_path):
+    db = tmp_path / "pack.duckdb"
+    shutil.copy(demo_db, db)
+    out = tmp_path / "packs"
+    done = run_snapshot("--as-of", "2010-11-30", "--out", str(out), db=db)
+    assert done.returncode == 0, done.stderr
+    assert "page 1 of 3: board" in done.stderr and "page 3 of 3: stalled" in done.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [
+        "2010-11-30_board.png",
+        "2010-11-30_compare.png",
+        "2010-11-30_stalled.png",
+        "board-pack_2010-11-30.json",
+        "board-pack_2010-11-30.pdf",
+    ]
+    board_png = Image.open(out / "2010-11-30_board.png")
+    assert board_png.size == (1920, 1080)
+    blank = ImageStat.Stat(Image.new("L", (1920, 1080), 255)).stddev[0]
+    for name in ("board", "compare", "stalled"):
+        image = Image.open(out / f"2010-11-30_{name}.png")
+        assert ImageStat.Stat(image.convert("L")).stddev[0] > blank + 20, name
+        if name != "board":
+            assert image.size[1] > 1080  # full length, not cut at the window
+    assert len(PdfReader(out / "board-pack_2010-11-30.pdf").pages) == 3
+    manifest = json.loads((out / "board-pack_2010-11-30.json").read_text())
+    assert manifest["as_of"] == "2010-11-30"
+    assert manifest["compared_with"] == {"last_pack": "2010-11-23", "last_month": "2010-10-30"}
+    assert [p["page"] for p in manifest["pages"]] == ["board", "compare", "stalled"]
+    assert manifest["flag_thresholds"]["no_recruits_after_months"] == 3
+    assert manifest["synthetic_demo_data"] is True
+    assert manifest["load_log"]["accepted_loads"] > 60
+    dorset = [f for f in manifest["flagged_sites"] if f["site_code"] == "5QM" and f["flag"] == "BEHIND_TARGET"]
+    assert dorset[0]["reason"] == "9 of 75 recruited; 54 expected by now (17%)"
+    # Re-creating the same week's pack from the same database gives the same figures.
+    again = run_snapshot("--as-of", "2010-11-30", "--pages", "board", "--out", str(tmp_path / "again"), db=db)
+    assert again.returncode == 0, again.stderr
+    second = json.loads((tmp_path / "again" / "board-pack_2010-11-30.json").read_text())
+    assert second["headline"] == manifest["headline"] and second["flagged_sites"] == manifest["flagged_sites"]
+
+
+def test_regional_pack_is_named_for_its_region(demo_db, tmp_path):
+    db = tmp_path / "pack.duckdb"
+    shutil.copy(demo_db, db)
+    done = run_snapshot(
+        "--as-of", "2010-11-30", "--pages", "board", "--region", "London", "--out", str(tmp_path), db=db
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "2010-11-30_london_board.png").exists()
+    manifest = json.loads((tmp_path / "board-pack_2010-11-30_london.json").read_text())
+    assert manifest["region"] == "London" and manifest["headline"]["sites_registered"] == 7
+
+
+def test_snapshot_refuses_a_broken_database_with_a_plain_message(demo_db, tmp_path):
+    db = tmp_path / "broken.duckdb"
+    shutil.copy(demo_db, db)
+    with duckdb.connect(str(db)) as con:  # break the register: every page's queries now fail
+        con.execute("alter table sites drop column contact_email")
+    out = tmp_path / "packs"
+    done = run_snapshot("--as-of", "2010-11-30", "--out", str(out), db=db)
+    assert done.returncode == 1
+    assert "could not answer a query" in done.stderr and "Traceback" not in done.stderr
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_snapshot_refuses_loudly_when_a_page_shows_an_exception(demo_db, tmp_path):
+    # A copy of the app whose Compare page is broken, served on loopback; the capture must fail, writing nothing.
+    app = tmp_path / "app"
+    app.mkdir()
+    for part in ("dashboard.py", "tracker.toml", "pages", "tracker", "sql", ".streamlit"):
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, app / part, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, app / part)
+    compare = app / "pages" / "compare.py"
+    compare.write_text(
+        compare.read_text().replace(
+            "sites = ui.frame(", "raise RuntimeError('deliberately broken page')\nsites = ui.frame("
+        )
+    )
+    db = tmp_path / "pack.duckdb"
+    shutil.copy(demo_db, db)
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "dashboard.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+        ],
+        cwd=app,
+        env={**os.environ, "TRACKER_DB": str(db)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_health(f"http://127.0.0.1:{port}")
+        out = tmp_path / "packs"
+        done = run_snapshot("--as-of", "2010-11-30", "--url", f"http://127.0.0.1:{port}", "--out", str(out), db=db)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert done.returncode == 1
+    assert "the compare page shows an error, so no picture was taken: " in done.stderr
+    assert "deliberately broken page" in done.stderr
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def wait_for_health(url: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:  # noqa: S310 - loopback
+                if reply.read() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError("the test server did not start")
+
+
+def test_unknown_page_is_a_plain_error(demo_db, tmp_path):
+    done = run_snapshot("--as-of", "2010-11-30", "--pages", "board,nonsense", "--out", str(tmp_path), db=demo_db)
+    assert done.returncode == 1
+    assert "unknown page(s) nonsense" in done.stderr

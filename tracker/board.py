@@ -1,0 +1,127 @@
+"""The weekly board pack's figures: one function, used by the board page and the capture's manifest."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+
+from tracker import flags, queries
+from tracker.store import Store
+from tracker.values import add_months
+
+BEHIND_LIMIT = 10
+
+
+@dataclass
+class BoardFigures:
+    """Everything the board page shows, as of a date and against the last pack and last month."""
+
+    as_of: dt.date
+    compare_to: dt.date  # the previous pack's as-of date
+    month_before: dt.date
+    region: str | None
+    cohort: str | None
+    now: pd.Series  # programme_headline
+    last_pack: pd.Series
+    last_month: pd.Series
+    trend: pd.DataFrame  # programme_trend
+    behind: pd.DataFrame  # behind_trajectory
+    changes: pd.DataFrame  # status changes since the last pack
+    flagged: pd.DataFrame  # site_flags as of the date
+    returns_received: int  # for the latest month whose returns are due
+    returns_due: int
+    latest_due_month: dt.date | None
+
+    @property
+    def returns_note(self) -> str:
+        """``Returns for October 2010: 58 of 65 received``."""
+        if self.latest_due_month is None:
+            return "No returns due yet"
+        return f"Returns for {self.latest_due_month:%B %Y}: {self.returns_received} of {self.returns_due} received"
+
+    def manifest(self) -> dict:
+        """The figures and flagged sites shown, for the pack's JSON manifest."""
+
+        def plain(series: pd.Series) -> dict:
+            return {k: _plain(v) for k, v in series.items()}
+
+        return {
+            "headline": plain(self.now),
+            "headline_last_pack": plain(self.last_pack),
+            "headline_last_month": plain(self.last_month),
+            "furthest_behind": [plain(r) for _, r in self.behind.iterrows()],
+            "status_changes_since_last_pack": [
+                {
+                    "site_code": r.site_code,
+                    "site_name": r.site_name,
+                    "was": r.status_before,
+                    "now": r.status,
+                    "change": r.change,
+                }
+                for r in self.changes.itertuples()
+            ],
+            "flagged_sites": [plain(r) for _, r in self.flagged.iterrows()],
+            "returns": {
+                "month": _plain(self.latest_due_month),
+                "received": self.returns_received,
+                "due": self.returns_due,
+            },
+        }
+
+
+def _plain(value: object) -> object:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp | dt.date):
+        return value.isoformat()[:10]
+    if hasattr(value, "item"):
+        return value.item()
+    if hasattr(value, "is_finite"):  # Decimal
+        return float(value)
+    return value
+
+
+def figures(
+    store: Store,
+    as_of: dt.date,
+    compare_to: dt.date | None = None,
+    region: str | None = None,
+    cohort: str | None = None,
+) -> BoardFigures:
+    """The board's figures as of a date; ``compare_to`` defaults to a week earlier."""
+    compare_to = compare_to or as_of - dt.timedelta(days=7)
+    month_before = add_months(as_of, -1)
+    scope = {"region": region, "cohort": cohort}
+    with store.read() as con:
+        headline = {
+            d: queries.frame(con, "programme_headline", as_of=d, **scope).iloc[0]
+            for d in (as_of, compare_to, month_before)
+        }
+        trend = queries.frame(con, "programme_trend", as_of=as_of, **scope)
+        behind = queries.frame(con, "behind_trajectory", as_of=as_of, limit=BEHIND_LIMIT, **scope)
+        status_now = queries.frame(con, "site_status", as_of=as_of, **scope)
+        status_then = queries.frame(con, "site_status", as_of=compare_to, **scope)
+        flagged = queries.frame(con, "site_flags", as_of=as_of, **scope)
+        grid = queries.frame(con, "returns_completeness", as_of=as_of, **scope)
+    owed = grid[grid.status != "not yet due"]
+    latest_due = owed.period_end.max() if not owed.empty else None
+    month = owed[owed.period_end == latest_due] if latest_due is not None else owed
+    return BoardFigures(
+        as_of=as_of,
+        compare_to=compare_to,
+        month_before=month_before,
+        region=region,
+        cohort=cohort,
+        now=headline[as_of],
+        last_pack=headline[compare_to],
+        last_month=headline[month_before],
+        trend=trend,
+        behind=behind,
+        changes=flags.status_changes(status_then, status_now),
+        flagged=flagged,
+        returns_received=int(month.status.isin(["on time", "late", "received"]).sum()),
+        returns_due=len(month),
+        latest_due_month=None if latest_due is None else pd.Timestamp(latest_due).date(),
+    )
