@@ -105,15 +105,18 @@ def dashboard_server(db: Path | str, port: int | None = None, timeout_s: float =
             proc.wait()
 
 
-def wait_rendered(page, timeout_ms: int = 30_000) -> None:
-    """Wait until the script has finished, every chart and table has drawn, and the picture is still."""
+def wait_rendered(page, timeout_ms: int = 30_000, *, still: bool = True) -> None:
+    """Wait until the script has finished, every chart and table has drawn, and (``still``) the picture is still."""
     page.wait_for_selector(READY, timeout=timeout_ms)
     page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=timeout_ms)
     page.wait_for_function(DRAWN_JS, timeout=timeout_ms)
-    previous = page.screenshot()
+    if not still:
+        return
+    # Still means two identical pictures 250 ms apart (JPEG: cheaper to make than PNG on a long page).
+    previous = page.screenshot(type="jpeg", quality=40)
     for _ in range(40):
         page.wait_for_timeout(250)
-        current = page.screenshot()
+        current = page.screenshot(type="jpeg", quality=40)
         if current == previous:
             return
         previous = current

@@ -173,7 +173,8 @@ def capture(
                     try:
                         page.goto(target, timeout=timeout_s * 1000)
                         page.add_style_tag(content=CLEAN_CSS)
-                        wait_rendered(page, int(timeout_s * 1000))
+                        # A long page is measured first, then drawn again at its full height and checked still.
+                        wait_rendered(page, int(timeout_s * 1000), still=name == "board")
                         _check(page, name, base)
                         if name == "board":
                             if full_height(page) > BOARD_SIZE[1]:
