@@ -79,7 +79,7 @@ def meta() -> dict:
 
 def stop_with(error: TrackerError) -> None:
     """Show a plain message instead of a traceback, and stop the page."""
-    st.error(str(error))
+    st.error(inert(str(error)))
     st.stop()
 
 

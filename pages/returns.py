@@ -204,7 +204,7 @@ with tabs[4]:
         st.session_state["returns_reports"] = reports
     for report in st.session_state.get("returns_reports", []):
         if report.outcome == "refused":
-            st.error(f"**{report.file}** was refused: nothing was loaded.", icon=":material/block:")
+            st.error(f"**{ui.inert(report.file)}** was refused: nothing was loaded.", icon=":material/block:")
             st.dataframe(
                 pd.DataFrame(
                     [
@@ -222,11 +222,14 @@ with tabs[4]:
                 },
             )
         elif report.outcome == "already loaded":
-            st.info(f"**{report.file}**: this exact file was loaded before; nothing changed.", icon=":material/info:")
+            st.info(
+                f"**{ui.inert(report.file)}**: this exact file was loaded before; nothing changed.",
+                icon=":material/info:",
+            )
         else:
             verb = "would add" if report.dry_run else "added"
             st.success(
-                f"**{report.file}**: {plural(report.rows, 'row', 'rows')}; {verb} {len(report.new)} new returns, "
+                f"**{ui.inert(report.file)}**: {plural(report.rows, 'row', 'rows')}; {verb} {len(report.new)} new returns, "
                 f"{'would supersede' if report.dry_run else 'superseded'} {len(report.superseded)}, "
                 f"{report.unchanged} unchanged; {plural(len(report.warnings), 'warning', 'warnings')}.",
                 icon=":material/check_circle:",
@@ -258,4 +261,4 @@ with tabs[4]:
                     width="stretch",
                 )
         for notice in report.notices:
-            st.caption(notice)
+            st.caption(ui.inert(notice))

@@ -35,8 +35,8 @@ ui.demo_banner()
 status = ui.frame("site_status", **{**f, "region": None, "cohort": None}).set_index("site_code").loc[code]
 icon = ui.STATUS_ICONS[status.status]
 st.markdown(
-    f"### {icon} {site.site_name} — {status.status}\n"
-    f"{site.region} · {site.cohort} cohort · {site.care_groups.replace(';', ', ')} · went live "
+    f"### {icon} {ui.inert(site.site_name)} — {status.status}\n"
+    f"{ui.inert(site.region)} · {site.cohort} cohort · {ui.inert(site.care_groups.replace(';', ', '))} · went live "
     f"{ui.uk_date(site.go_live)} · target {int(site.recruitment_target):,} people by {ui.uk_date(site.target_date)}"
     + (
         f" · direct payments from {ui.uk_date(site.direct_payments_from)}"
@@ -45,7 +45,9 @@ st.markdown(
     )
     + (f" · **withdrew {ui.uk_date(site.withdrawn_on)}**" if pd.notna(site.withdrawn_on) else "")
 )
-st.caption(f"As of **{ui.uk_date(f['as_of'])}**. Contact: {site.contact_name or '—'} {site.contact_email or ''}")
+st.caption(
+    f"As of **{ui.uk_date(f['as_of'])}**. Contact: {ui.inert(site.contact_name or '—')} {ui.inert(site.contact_email or '')}"
+)
 
 cols = st.columns(5)
 cols[0].metric("Recruited", f"{int(site.people_recruited):,}")
@@ -67,7 +69,7 @@ for row, note in zip(raised.itertuples(), notes_beside(raised, notes), strict=Tr
     box = st.error if row.severity == "red" else st.warning
     box(
         f"**{row.flag}** ({ui.SEVERITY_TEXT[row.severity].lower()}, since {ui.uk_date(row.since)}): {row.reason}"
-        + (f"  \nFollow-up: {note}" if note else ""),
+        + (f"  \nFollow-up: {ui.inert(note)}" if note else ""),
         icon=":material/block:" if row.severity == "red" else ":material/warning:",
     )
 

@@ -110,7 +110,7 @@ if not raised.empty and not ui.printing():
             except TrackerError as exc:
                 st.error(str(exc))
             else:
-                st.session_state["stalled_saved"] = f"Note saved on {row.site_name}'s {row.flag} flag."
+                st.session_state["stalled_saved"] = f"Note saved on {ui.inert(row.site_name)}'s {row.flag} flag."
                 st.rerun()
 
 ui.flag_rules()

@@ -74,6 +74,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=60, help="seconds to wait for each page (default: 60)")
     p.add_argument("--db", help=db_help)
 
+    p = sub.add_parser("export", help="back up every table as Parquet and CSV")
+    p.add_argument("--out", type=Path, required=True, help="folder for the backup")
+    p.add_argument("--db", help=db_help)
+
+    p = sub.add_parser("restore", help="build a new database from a backup made by export")
+    p.add_argument("backup", type=Path, metavar="DIR")
+    p.add_argument("--db", required=True, help="the new database file (must not exist)")
+
+    p = sub.add_parser("check", help="check the database's integrity (every return from an accepted load)")
+    p.add_argument("--db", help=db_help)
+
     p = sub.add_parser("demo", help="generate the synthetic demo programme's files (and a database from them)")
     p.add_argument("--out", type=Path, default=None, help="folder for sites.csv and returns/ (default: data/)")
     p.add_argument("--seed", type=int, default=None)
@@ -285,6 +296,38 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from tracker.backup import export
+    from tracker.store import open_store
+
+    manifest = export(open_store(args.db), args.out)
+    for table, entry in manifest["tables"].items():
+        print(f"{table}: {entry['rows']:,} row(s)", file=sys.stderr)
+    print(args.out)
+    return 0
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    from tracker.backup import restore
+    from tracker.store import resolve_path
+
+    path, _ = resolve_path(args.db)
+    done = restore(args.backup, path)
+    print(f"restored {sum(done['tables'].values()):,} row(s) into {path}", file=sys.stderr)
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from tracker.integrity import check
+    from tracker.store import open_store
+
+    problems = check(open_store(args.db))
+    for problem in problems:
+        print(problem)
+    print("integrity: " + ("ok" if not problems else f"{len(problems)} problem(s)"), file=sys.stderr)
+    return 0 if not problems else EXIT_REFUSED
+
+
 def _print_frame(df, fmt: str) -> None:
     if fmt == "csv":
         df.to_csv(sys.stdout, index=False, lineterminator="\n")
@@ -297,6 +340,9 @@ def _print_frame(df, fmt: str) -> None:
 
 
 COMMANDS = {
+    "check": _cmd_check,
+    "export": _cmd_export,
+    "restore": _cmd_restore,
     "snapshot": _cmd_snapshot,
     "flags": _cmd_flags,
     "ingest": _cmd_ingest,

@@ -62,10 +62,37 @@ def _read_csv(name: str, data: bytes) -> Table:
     return _table(name, lines)
 
 
+# An .xlsx is a zip: refuse one that would unpack to more than this (a "zip bomb"), or to too many parts.
+MAX_UNPACKED_BYTES = 200_000_000
+MAX_ZIP_MEMBERS = 1_000
+
+
+def _check_zip(name: str, data: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise FileRefused(
+            [Problem(name, f"this is not a readable Excel (.xlsx) file ({type(exc).__name__})")]
+        ) from None
+    unpacked = sum(m.file_size for m in members)
+    if len(members) > MAX_ZIP_MEMBERS or unpacked > MAX_UNPACKED_BYTES:
+        raise FileRefused(
+            [
+                Problem(
+                    name,
+                    f"the Excel file would unpack to {unpacked:,} bytes in {len(members):,} parts; "
+                    f"the limit is {MAX_UNPACKED_BYTES:,} bytes",
+                )
+            ]
+        )
+
+
 def _read_xlsx(name: str, data: bytes) -> Table:
     # Imported here: openpyxl is only needed for Excel files.
     import openpyxl
 
+    _check_zip(name, data)
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:

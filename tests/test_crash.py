@@ -1,0 +1,73 @@
+"""Kill the ingest at random points: the database stays sound and a rerun finishes the work exactly once."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import csv_bytes
+
+from tracker.integrity import check
+
+ROOT = Path(__file__).resolve().parent.parent
+MONTH_ENDS = [
+    "01-31",
+    "02-28",
+    "03-31",
+    "04-30",
+    "05-31",
+    "06-30",
+    "07-31",
+    "08-31",
+    "09-30",
+    "10-31",
+    "11-30",
+    "12-31",
+]
+
+
+def month_files(folder: Path) -> list[Path]:
+    files = []
+    for year in (2010, 2011):
+        for i, day in enumerate(MONTH_ENDS, start=1):
+            n = (year - 2010) * 12 + i
+            path = folder / f"returns_{year}-{i:02d}.csv"
+            path.write_bytes(
+                csv_bytes(
+                    f"AAA,{year}-{day},{n + 2},{n},{n},{n},0,0,{100 * n},5000,,",
+                    f"BBB,{year}-{day},{n + 1},{n},0,0,0,0,0,3000,,",
+                )
+            )
+            files.append(path)
+    return files
+
+
+def ingest_command(files: list[Path], db: Path) -> list[str]:
+    return [sys.executable, "-m", "tracker", "ingest", *map(str, files), "--db", str(db)]
+
+
+def test_sigkill_at_random_points_never_half_loads_a_file(empty_store, tmp_path):
+    files = month_files(tmp_path)
+    rng = random.Random(2010)
+    for _ in range(8):
+        child = subprocess.Popen(
+            ingest_command(files, empty_store.path), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        time.sleep(rng.uniform(0.4, 2.5))
+        child.kill()
+        child.wait()
+        assert check(empty_store) == []
+    done = subprocess.run(
+        ingest_command(files, empty_store.path), cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert check(empty_store) == []
+    with empty_store.read() as con:
+        assert con.execute("select count(*) from returns").fetchone()[0] == 48
+        accepted = con.execute(
+            "select count(distinct sha256), count(*) from load_log where kind = 'returns' and outcome = 'accepted'"
+        ).fetchone()
+    assert accepted == (24, 24)

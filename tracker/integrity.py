@@ -1,0 +1,25 @@
+"""Integrity checks: queries in sql/checks that return the offending rows (none is a pass)."""
+
+from __future__ import annotations
+
+from tracker import queries
+from tracker.store import Store
+
+CHECKS = {
+    "checks/returns_without_accepted_load": "return versions that no accepted load brought",
+    "checks/loads_half_written": "accepted loads whose stored rows differ from the load log",
+    "checks/warnings_without_return": "warnings on return versions that do not exist",
+    "checks/file_loaded_twice": "the same file accepted more than once",
+    "checks/returns_of_unknown_sites": "return versions of sites not in the register",
+}
+
+
+def check(store: Store) -> list[str]:
+    """Every integrity problem found, in plain words; an empty list means the database is sound."""
+    problems = []
+    with store.read() as con:
+        for name, meaning in CHECKS.items():
+            rows = queries.frame(con, name)
+            if not rows.empty:
+                problems.append(f"{len(rows)} {meaning}: {rows.head(5).to_dict('records')}")
+    return problems
