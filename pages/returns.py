@@ -229,7 +229,8 @@ with tabs[4]:
         else:
             verb = "would add" if report.dry_run else "added"
             st.success(
-                f"**{ui.inert(report.file)}**: {plural(report.rows, 'row', 'rows')}; {verb} {len(report.new)} new returns, "
+                f"**{ui.inert(report.file)}**: {plural(report.rows, 'row', 'rows')}; "
+                f"{verb} {len(report.new)} new returns, "
                 f"{'would supersede' if report.dry_run else 'superseded'} {len(report.superseded)}, "
                 f"{report.unchanged} unchanged; {plural(len(report.warnings), 'warning', 'warnings')}.",
                 icon=":material/check_circle:",

@@ -46,7 +46,8 @@ st.markdown(
     + (f" · **withdrew {ui.uk_date(site.withdrawn_on)}**" if pd.notna(site.withdrawn_on) else "")
 )
 st.caption(
-    f"As of **{ui.uk_date(f['as_of'])}**. Contact: {ui.inert(site.contact_name or '—')} {ui.inert(site.contact_email or '')}"
+    f"As of **{ui.uk_date(f['as_of'])}**. "
+    f"Contact: {ui.inert(site.contact_name or '—')} {ui.inert(site.contact_email or '')}"
 )
 
 cols = st.columns(5)
