@@ -15,9 +15,15 @@ PAGES = [
     st.Page("pages/returns.py", title="Returns", icon=":material/inbox:"),
     st.Page("pages/board.py", title="Board pack", icon=":material/slideshow:"),
 ]
+
 BOARD = PAGES[-1]
 
-page = st.navigation(PAGES)
+# With sign-in configured (a shared server), an anonymous visitor sees the sign-in page and nothing else.
+anonymous = _shared.needs_sign_in()
+page = st.navigation(PAGES, position="hidden" if anonymous else "sidebar")
+if anonymous:
+    _shared.sign_in_page()
+_shared.identity()  # stops here for a signed-in account that is not on the allow-list
 _shared.routing.active = True
 try:
     if page is not BOARD:  # the board reads its view from the URL alone and draws no sidebar

@@ -230,11 +230,57 @@ def download(df: pd.DataFrame, file_name: str, label: str = "Download CSV", key:
     st.download_button(label, csv_bytes(df), file_name=file_name, mime="text/csv", icon=":material/download:", key=key)
 
 
-def user_name() -> str:
-    """Who is using the dashboard, for the load log and notes."""
+def auth_configured() -> bool:
+    """True when .streamlit/secrets.toml sets up sign-in ([auth]), for a shared deployment."""
+    try:
+        return "auth" in st.secrets
+    except (FileNotFoundError, KeyError, st.errors.StreamlitSecretNotFoundError):
+        return False
+
+
+def private_capture() -> bool:
+    """The capture's own server: on loopback only, it needs no sign-in (see tracker.snapshot)."""
+    loopback = str(st.get_option("server.address") or "") in ("127.0.0.1", "localhost", "::1")
+    return os.environ.get("TRACKER_PRIVATE_CAPTURE") == "1" and loopback
+
+
+def needs_sign_in() -> bool:
+    """True when this visitor must sign in before seeing anything."""
+    return auth_configured() and not private_capture() and not st.user.is_logged_in
+
+
+def identity():
+    """Who is using the dashboard; stops the page with a plain message if they are not allowed in."""
+    from tracker.access import LOCAL, Identity, role_for
     from tracker.ingest import current_user
 
-    return f"dashboard ({current_user()})"
+    if not auth_configured() or private_capture():
+        return Identity(f"dashboard ({current_user()})", None, LOCAL)
+    email = st.user.get("email")
+    role = role_for(email, st.secrets.get("access", {}))
+    if role is None:
+        st.error(
+            f"{inert(email or 'This account')} is not on the tracker's list of users. "
+            "Ask the programme office to add you.",
+            icon=":material/lock:",
+        )
+        st.button("Sign out", on_click=st.logout)
+        st.stop()
+    return Identity(st.user.get("name") or email, email, role)
+
+
+def sign_in_page() -> None:
+    """All an anonymous visitor sees when sign-in is configured."""
+    st.title("Pilot-site tracker")
+    st.write("Sign in with your organisation's account to see the programme's sites and returns.")
+    if st.button("Sign in", icon=":material/login:", type="primary"):
+        st.login()
+    st.stop()
+
+
+def user_name() -> str:
+    """Who is using the dashboard, for the load log and notes."""
+    return identity().label
 
 
 def go_to_site(site_code: str) -> None:

@@ -5,9 +5,9 @@ import pandas as pd
 import streamlit as st
 
 from pages import _shared as ui
+from tracker.access import upload_returns
 from tracker.config import current as settings
 from tracker.exports import template_csv, template_xlsx
-from tracker.ingest import ingest_bytes
 from tracker.values import plural
 
 ui.ensure_router()
@@ -189,19 +189,22 @@ with tabs[4]:
         icon=":material/download:",
         key="returns_template_xlsx",
     )
-    with st.form("returns_upload_form", clear_on_submit=True):
-        files = st.file_uploader(
-            "Return files", type=["csv", "xlsx"], accept_multiple_files=True, key="returns_upload_files"
+    me = ui.identity()
+    if not me.can_upload:
+        st.info(
+            f"You are signed in as a viewer ({ui.inert(me.label)}): only editors can load returns.",
+            icon=":material/lock:",
         )
-        dry_run = st.checkbox("Only check: show what would change and load nothing", key="returns_upload_dry_run")
-        submitted = st.form_submit_button("Check and load", icon=":material/upload:")
-    if submitted and files:
-        reports = []
-        for upload in files:
-            reports.append(
-                ingest_bytes(ui.store(), upload.name, upload.getvalue(), user=ui.user_name(), dry_run=dry_run)
+    else:
+        with st.form("returns_upload_form", clear_on_submit=True):
+            files = st.file_uploader(
+                "Return files", type=["csv", "xlsx"], accept_multiple_files=True, key="returns_upload_files"
             )
-        st.session_state["returns_reports"] = reports
+            dry_run = st.checkbox("Only check: show what would change and load nothing", key="returns_upload_dry_run")
+            submitted = st.form_submit_button("Check and load", icon=":material/upload:")
+        if submitted and files:
+            uploads = [(upload.name, upload.getvalue()) for upload in files]
+            st.session_state["returns_reports"] = upload_returns(ui.store(), uploads, me, dry_run=dry_run)
     for report in st.session_state.get("returns_reports", []):
         if report.outcome == "refused":
             st.error(f"**{ui.inert(report.file)}** was refused: nothing was loaded.", icon=":material/block:")

@@ -157,14 +157,7 @@ def test_snapshot_refuses_a_broken_database_with_a_plain_message(demo_db, tmp_pa
 
 def test_snapshot_refuses_loudly_when_a_page_shows_an_exception(demo_db, tmp_path):
     # A copy of the app whose Compare page is broken, served on loopback; the capture must fail, writing nothing.
-    app = tmp_path / "app"
-    app.mkdir()
-    for part in ("dashboard.py", "tracker.toml", "pages", "tracker", "sql", ".streamlit"):
-        source = ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, app / part, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy(source, app / part)
+    app = app_copy(tmp_path)
     compare = app / "pages" / "compare.py"
     compare.write_text(
         compare.read_text().replace(
@@ -202,6 +195,102 @@ def test_snapshot_refuses_loudly_when_a_page_shows_an_exception(demo_db, tmp_pat
     assert "the compare page shows an error, so no picture was taken: " in done.stderr
     assert "deliberately broken page" in done.stderr
     assert not out.exists() or list(out.iterdir()) == []
+
+
+def app_copy(tmp_path: Path) -> Path:
+    app = tmp_path / "app"
+    app.mkdir()
+    for part in ("dashboard.py", "tracker.toml", "pages", "tracker", "sql", ".streamlit"):
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, app / part, ignore=shutil.ignore_patterns("__pycache__", "secrets.toml"))
+        else:
+            shutil.copy(source, app / part)
+    return app
+
+
+def test_capture_refuses_a_server_that_asks_for_sign_in_but_its_private_server_needs_none(demo_db, tmp_path):
+    app = app_copy(tmp_path)
+    (app / ".streamlit" / "secrets.toml").write_text(
+        '[auth]\nredirect_uri = "http://localhost:8501/oauth2callback"\ncookie_secret = "test-only-cookie-secret"\n'
+        'client_id = "tracker"\nclient_secret = "x"\n'
+        'server_metadata_url = "https://login.example.nhs.uk/.well-known/openid-configuration"\n'
+        '[access]\neditors = ["ed@example.nhs.uk"]\n'
+    )
+    db = tmp_path / "pack.duckdb"
+    shutil.copy(demo_db, db)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "TRACKER_PRIVATE_CAPTURE"}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "dashboard.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+        ],
+        cwd=app,
+        env={**env, "TRACKER_DB": str(db)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_health(f"http://127.0.0.1:{port}")
+        refused = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "tracker",
+                "snapshot",
+                "--as-of",
+                "2010-11-30",
+                "--pages",
+                "board",
+                "--url",
+                f"http://127.0.0.1:{port}",
+                "--out",
+                str(tmp_path / "refused"),
+                "--db",
+                str(db),
+            ],
+            cwd=app,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert refused.returncode == 1
+    assert "asks for sign-in; leave out --url" in refused.stderr
+    assert not (tmp_path / "refused").exists() or list((tmp_path / "refused").iterdir()) == []
+    private = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tracker",
+            "snapshot",
+            "--as-of",
+            "2010-11-30",
+            "--pages",
+            "board",
+            "--out",
+            str(tmp_path / "private"),
+            "--db",
+            str(db),
+        ],
+        cwd=app,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert private.returncode == 0, private.stderr
+    assert Image.open(tmp_path / "private" / "2010-11-30_board.png").size == (1920, 1080)
 
 
 def wait_for_health(url: str) -> None:

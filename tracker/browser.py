@@ -61,7 +61,8 @@ def free_port() -> int:
 def dashboard_server(db: Path | str, port: int | None = None, timeout_s: float = 60) -> Iterator[str]:
     """Run the dashboard on loopback for ``db``; yields its URL and always stops it."""
     port = port or free_port()
-    env = {**os.environ, "TRACKER_DB": str(db)}
+    # A private server for this machine: it needs no sign-in even where the shared one does.
+    env = {**os.environ, "TRACKER_DB": str(db), "TRACKER_PRIVATE_CAPTURE": "1"}
     command = [
         sys.executable,
         "-m",

@@ -87,7 +87,8 @@ def _now() -> dt.datetime:
     return dt.datetime.now().replace(microsecond=0)
 
 
-def _log(con: duckdb.DuckDBPyConnection, kind: str, result: FileResult, user: str, **counts: object) -> int:
+def record_load(con: duckdb.DuckDBPyConnection, kind: str, result: FileResult, user: str, **counts: object) -> int:
+    """Add the load-log line for one file or command (inside the caller's transaction); gives its id."""
     summary = None
     if result.problems:
         summary = "\n".join(str(p) for p in result.problems)
@@ -156,7 +157,8 @@ def _plan(con: duckdb.DuckDBPyConnection, records: list[dict], result: FileResul
     return latest
 
 
-def _incoming_frame(records: list[dict]) -> pd.DataFrame:
+def returns_frame(records: list[dict]) -> pd.DataFrame:
+    """Typed return rows as the frame that sql/insert_returns.sql reads as `incoming`."""
     columns = ["source_row", "site_code", "period_end", *RETURN_FIELDS, "is_void", "void_reason"]
     rows = [
         {
@@ -238,7 +240,7 @@ def ingest_bytes(
                 return result
         if not dry_run:
             con.execute("begin")
-            result.load_id = _log(con, "returns", result, user)
+            result.load_id = record_load(con, "returns", result, user)
             con.execute("commit")
     return result
 
@@ -246,7 +248,7 @@ def ingest_bytes(
 def _write_returns(con: duckdb.DuckDBPyConnection, result: FileResult, records: list[dict], user: str) -> None:
     con.execute("begin")
     try:
-        result.load_id = _log(
+        result.load_id = record_load(
             con,
             "returns",
             result,
@@ -257,7 +259,7 @@ def _write_returns(con: duckdb.DuckDBPyConnection, result: FileResult, records: 
             warning_count=len(result.warnings),
         )
         if records:
-            con.register("incoming", _incoming_frame(records))
+            con.register("incoming", returns_frame(records))
             inserted = queries.execute(con, "insert_returns", load_id=result.load_id).fetchall()
             con.unregister("incoming")
             ids = {(code, _date(period)): rid for rid, code, period in inserted}
@@ -329,7 +331,7 @@ def load_register(
         try:
             if records is not None and not result.problems:
                 result.outcome = "accepted"
-                result.load_id = _log(con, "register", result, user, new_returns=0)
+                result.load_id = record_load(con, "register", result, user, new_returns=0)
                 frame = pd.DataFrame(records, columns=contract.names(contract.REGISTER_COLUMNS))
                 for col in ("direct_payments_from", "go_live", "target_date", "withdrawn_on"):
                     frame[col] = pd.to_datetime(frame[col]).astype("datetime64[s]")
@@ -339,7 +341,7 @@ def load_register(
                 queries.execute(con, "replace_sites", load_id=result.load_id)
                 con.unregister("incoming_sites")
             else:
-                result.load_id = _log(con, "register", result, user)
+                result.load_id = record_load(con, "register", result, user)
             con.execute("commit")
         except BaseException:
             con.execute("rollback")

@@ -8,7 +8,7 @@ import pandas as pd
 
 from tracker import queries
 from tracker.errors import TrackerError
-from tracker.ingest import FileResult, _incoming_frame, _log, current_user
+from tracker.ingest import FileResult, current_user, record_load, returns_frame
 from tracker.store import Store
 from tracker.values import uk_date
 
@@ -26,7 +26,7 @@ def void_return(store: Store, site_code: str, period_end: dt.date, reason: str, 
         result = FileResult(file=f"void {site_code} {period_end.isoformat()}", sha256="", outcome="accepted", rows=1)
         con.execute("begin")
         try:
-            load_id = _log(con, "void", result, user, superseded_returns=1, note=reason.strip())
+            load_id = record_load(con, "void", result, user, superseded_returns=1, note=reason.strip())
             row = {"row": None, "site_code": site_code, "period_end": period_end}
             row.update(
                 {
@@ -45,7 +45,7 @@ def void_return(store: Store, site_code: str, period_end: dt.date, reason: str, 
                     )
                 }
             )
-            frame = _incoming_frame([row])
+            frame = returns_frame([row])
             frame["is_void"] = True
             frame["void_reason"] = reason.strip()
             frame["source_row"] = pd.array([None], dtype="Int64")
