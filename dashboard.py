@@ -13,7 +13,8 @@ PAGES = [
     st.Page("pages/stalled.py", title="Stalled sites", icon=":material/block:"),
     st.Page("pages/site.py", title="Site detail", icon=":material/location_city:"),
     st.Page("pages/returns.py", title="Returns", icon=":material/inbox:"),
-    st.Page("pages/board.py", title="Board pack", icon=":material/slideshow:"),
+    # Not in the menu: a slide with no way back. The Overview links to it for the date in view.
+    st.Page("pages/board.py", title="Board pack", icon=":material/slideshow:", visibility="hidden"),
 ]
 
 BOARD = PAGES[-1]

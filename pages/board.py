@@ -5,9 +5,9 @@
 
 import datetime as dt
 
-import altair as alt
 import streamlit as st
 
+from pages import _charts as charts
 from pages import _shared as ui
 from tracker import board
 from tracker.config import current as settings
@@ -121,38 +121,7 @@ with chart_col:
     if fig.trend.empty:
         st.info("No returns are known as of this date.")
     else:
-        lines = fig.trend.melt(
-            id_vars="month_end",
-            value_vars=["people_recruited", "recruitment_target", "budgets_total"],
-            var_name="measure",
-            value_name="people",
-        )
-        names = {
-            "people_recruited": "Recruited",
-            "recruitment_target": "Target (live sites)",
-            "budgets_total": "With a budget",
-        }
-        lines["measure"] = lines.measure.map(names)
-        st.altair_chart(
-            alt.Chart(lines)
-            .mark_line(strokeWidth=3)
-            .encode(
-                x=alt.X("month_end:T", title=None, axis=alt.Axis(format="%b %Y", labelFontSize=14, tickCount=6)),
-                y=alt.Y("people:Q", title="People", axis=alt.Axis(labelFontSize=14, titleFontSize=14)),
-                color=alt.Color(
-                    "measure:N",
-                    title=None,
-                    sort=list(names.values()),
-                    scale=alt.Scale(range=["#0072B2", "#999999", "#009E73"]),
-                    legend=alt.Legend(orient="top", labelFontSize=14),
-                ),
-                strokeDash=alt.StrokeDash(
-                    "measure:N", sort=list(names.values()), legend=None, scale=alt.Scale(range=[[1, 0], [6, 4], [1, 0]])
-                ),
-            )
-            .properties(height=470),
-            width="stretch",
-        )
+        st.altair_chart(charts.programme_lines(fig.trend, height=470, projected=True), width="stretch")
 with table_col:
     st.markdown("**The ten sites furthest behind their trajectory**")
     behind = fig.behind.assign(

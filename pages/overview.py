@@ -1,9 +1,8 @@
 """Overview: the programme as of a date, and what changed since the month before."""
 
-import altair as alt
-import pandas as pd
 import streamlit as st
 
+from pages import _charts as charts
 from pages import _shared as ui
 from tracker.config import current as settings
 
@@ -104,105 +103,25 @@ if trend.empty:
 else:
     st.subheader("Programme over time")
     left, right = st.columns(2)
-    lines = trend.melt(
-        id_vars="month_end",
-        value_vars=["people_recruited", "recruitment_target", "budgets_total"],
-        var_name="measure",
-        value_name="people",
-    )
-    names = {
-        "people_recruited": "Recruited",
-        "recruitment_target": "Target (live sites)",
-        "budgets_total": "With a budget",
-    }
-    lines["measure"] = lines["measure"].map(names)
     left.altair_chart(
-        alt.Chart(lines, title="People recruited against the programme target")
-        .mark_line(point=alt.OverlayMarkDef(size=18))
-        .encode(
-            x=alt.X("month_end:T", title=None, axis=alt.Axis(format="%b %Y")),
-            y=alt.Y("people:Q", title="People"),
-            color=alt.Color(
-                "measure:N",
-                title=None,
-                sort=list(names.values()),
-                scale=alt.Scale(range=["#0072B2", "#999999", "#009E73"]),
-                legend=alt.Legend(orient="top"),
-            ),
-            strokeDash=alt.StrokeDash(
-                "measure:N", sort=list(names.values()), legend=None, scale=alt.Scale(range=[[1, 0], [5, 3], [1, 0]])
-            ),
-            tooltip=[
-                alt.Tooltip("month_end:T", title="Month", format="%b %Y"),
-                "measure:N",
-                alt.Tooltip("people:Q", format=","),
-            ],
-        )
-        .properties(height=320),
-        width="stretch",
+        charts.programme_lines(trend, title="People recruited against the programme target"), width="stretch"
     )
-    types = trend.melt(
-        id_vars="month_end",
-        value_vars=["budgets_notional", "budgets_third_party", "budgets_direct_payment"],
-        var_name="type",
-        value_name="people",
-    )
-    kinds = {
-        "budgets_notional": "Notional",
-        "budgets_third_party": "Third party",
-        "budgets_direct_payment": "Direct payment",
-    }
-    types["type"] = types["type"].map(kinds)
-    right.altair_chart(
-        alt.Chart(types, title="People with a budget, by type")
-        .mark_area()
-        .encode(
-            x=alt.X("month_end:T", title=None, axis=alt.Axis(format="%b %Y")),
-            y=alt.Y("people:Q", title="People", stack=True),
-            color=alt.Color(
-                "type:N",
-                title=None,
-                sort=list(kinds.values()),
-                scale=alt.Scale(range=["#56B4E9", "#E69F00", "#CC79A7"]),
-                legend=alt.Legend(orient="top"),
-            ),
-            order=alt.Order("type_order:Q"),
-            tooltip=[
-                alt.Tooltip("month_end:T", title="Month", format="%b %Y"),
-                "type:N",
-                alt.Tooltip("people:Q", format=","),
-            ],
-        )
-        .transform_calculate(type_order="indexof(['Notional','Third party','Direct payment'], datum.type)")
-        .properties(height=320),
-        width="stretch",
-    )
-    spend = trend.melt(
-        id_vars="month_end",
-        value_vars=["spend_care_gbp", "spend_infrastructure_gbp"],
-        var_name="kind",
-        value_name="gbp",
-    )
-    spend["kind"] = spend["kind"].map({"spend_care_gbp": "Care", "spend_infrastructure_gbp": "Infrastructure"})
-    spend["gbp"] = spend["gbp"].astype(float)
+    right.altair_chart(charts.budgets_by_type(trend, "month_end"), width="stretch")
     st.altair_chart(
-        alt.Chart(spend, title="Spend reported each month (the latest month fills as returns arrive)")
-        .mark_bar()
-        .encode(
-            x=alt.X("yearmonth(month_end):T", title=None, axis=alt.Axis(format="%b %Y")),
-            y=alt.Y("gbp:Q", title="£ in the month", axis=alt.Axis(format="~s")),
-            color=alt.Color(
-                "kind:N", title=None, scale=alt.Scale(range=["#009E73", "#999999"]), legend=alt.Legend(orient="top")
-            ),
-            tooltip=[
-                alt.Tooltip("month_end:T", title="Month", format="%b %Y"),
-                "kind:N",
-                alt.Tooltip("gbp:Q", title="£", format=",.0f"),
-            ],
-        )
-        .properties(height=260),
+        charts.spend_by_month(
+            trend, "month_end", title="Spend reported each month (the latest fills as returns arrive)"
+        ),
         width="stretch",
     )
 
+board_params = {
+    "as_of": f["as_of"].isoformat(),
+    **{k: v for k, v in (("region", f["region"]), ("cohort", f["cohort"])) if v},
+}
+st.page_link(
+    "pages/board.py",
+    label="Open the board slide for this date (1920×1080)",
+    icon=":material/slideshow:",
+    query_params=board_params,
+)
 ui.flag_rules()
-_ = pd  # pandas formats come through ui helpers

@@ -4,6 +4,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from pages import _charts as charts
 from pages import _shared as ui
 from tracker.notes import notes_beside
 
@@ -104,57 +105,9 @@ else:
         .properties(height=300),
         width="stretch",
     )
-    kinds = {
-        "budgets_notional": "Notional",
-        "budgets_third_party": "Third party",
-        "budgets_direct_payment": "Direct payment",
-    }
-    budgets = series.melt(id_vars="period_end", value_vars=list(kinds), var_name="type", value_name="people")
-    budgets["type"] = budgets.type.map(kinds)
-    right.altair_chart(
-        alt.Chart(budgets, title="People with a budget, by type")
-        .mark_area()
-        .encode(
-            x=alt.X("period_end:T", title=None, axis=alt.Axis(format="%b %Y")),
-            y=alt.Y("people:Q", title="People", stack=True),
-            color=alt.Color(
-                "type:N",
-                title=None,
-                sort=list(kinds.values()),
-                scale=alt.Scale(range=["#56B4E9", "#E69F00", "#CC79A7"]),
-                legend=alt.Legend(orient="top"),
-            ),
-            tooltip=[alt.Tooltip("period_end:T", title="Month", format="%b %Y"), "type:N", "people:Q"],
-        )
-        .properties(height=300),
-        width="stretch",
-    )
-    spend = series.melt(
-        id_vars="period_end",
-        value_vars=["spend_care_gbp", "spend_infrastructure_gbp"],
-        var_name="kind",
-        value_name="gbp",
-    )
-    spend["kind"] = spend.kind.map({"spend_care_gbp": "Care", "spend_infrastructure_gbp": "Infrastructure"})
-    spend["gbp"] = spend.gbp.astype(float)
+    right.altair_chart(charts.budgets_by_type(series, "period_end"), width="stretch")
     st.altair_chart(
-        alt.Chart(spend, title="Spend by month")
-        .mark_bar()
-        .encode(
-            x=alt.X("yearmonth(period_end):O", title=None, axis=alt.Axis(format="%b %y", labelAngle=-45)),
-            xOffset="kind:N",
-            y=alt.Y("gbp:Q", title="£ in the month", axis=alt.Axis(format="~s")),
-            color=alt.Color(
-                "kind:N", title=None, scale=alt.Scale(range=["#009E73", "#999999"]), legend=alt.Legend(orient="top")
-            ),
-            tooltip=[
-                alt.Tooltip("period_end:T", title="Month", format="%b %Y"),
-                "kind:N",
-                alt.Tooltip("gbp:Q", title="£", format=",.0f"),
-            ],
-        )
-        .properties(height=260),
-        width="stretch",
+        charts.spend_by_month(series, "period_end", title="Spend by month", side_by_side=True), width="stretch"
     )
 
 history = ui.frame("site_flag_history", as_of=f["as_of"], site_code=code)
@@ -189,7 +142,7 @@ else:
                 ],
             )
             + base.mark_text(fontSize=10, color="white", fontWeight="bold").encode(text="letter:N")
-        ).properties(height=60 + 28 * history.flag.nunique()),
+        ).properties(height=80 + 36 * history.flag.nunique()),
         width="stretch",
     )
 

@@ -1,0 +1,99 @@
+"""Altair charts that several pages draw: the programme's lines, budgets by type, spend by month.
+
+Not a page: dashboard.py lists the pages explicitly.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+LINES = {"people_recruited": "Recruited", "recruitment_target": "Target (live sites)", "budgets_total": "With a budget"}
+BUDGET_TYPES = {
+    "budgets_notional": "Notional",
+    "budgets_third_party": "Third party",
+    "budgets_direct_payment": "Direct payment",
+}
+SPEND = {"spend_care_gbp": "Care", "spend_infrastructure_gbp": "Infrastructure"}
+
+
+def programme_lines(trend: pd.DataFrame, *, title: str | None = None, height: int = 320, projected: bool = False):
+    """People recruited and with a budget against the live sites' target, month by month."""
+    lines = trend.melt(id_vars="month_end", value_vars=list(LINES), var_name="measure", value_name="people")
+    lines["measure"] = lines["measure"].map(LINES)
+    size = 14 if projected else 11  # larger on a projected slide
+    chart = alt.Chart(lines, title=title) if title else alt.Chart(lines)
+    mark = chart.mark_line(strokeWidth=3) if projected else chart.mark_line(point=alt.OverlayMarkDef(size=18))
+    return mark.encode(
+        x=alt.X("month_end:T", title=None, axis=alt.Axis(format="%b %Y", labelFontSize=size, tickCount=6)),
+        y=alt.Y("people:Q", title="People", axis=alt.Axis(labelFontSize=size, titleFontSize=size)),
+        color=alt.Color(
+            "measure:N",
+            title=None,
+            sort=list(LINES.values()),
+            scale=alt.Scale(range=["#0072B2", "#999999", "#009E73"]),
+            legend=alt.Legend(orient="top", labelFontSize=size),
+        ),
+        strokeDash=alt.StrokeDash(
+            "measure:N", sort=list(LINES.values()), legend=None, scale=alt.Scale(range=[[1, 0], [5, 3], [1, 0]])
+        ),
+        tooltip=[
+            alt.Tooltip("month_end:T", title="Month", format="%b %Y"),
+            "measure:N",
+            alt.Tooltip("people:Q", format=","),
+        ],
+    ).properties(height=height)
+
+
+def budgets_by_type(df: pd.DataFrame, date_column: str, *, title: str = "People with a budget, by type"):
+    """A stacked area of budgets in place, notional, third party and direct payment."""
+    types = df.melt(id_vars=date_column, value_vars=list(BUDGET_TYPES), var_name="type", value_name="people")
+    types["type"] = types["type"].map(BUDGET_TYPES)
+    return (
+        alt.Chart(types, title=title)
+        .mark_area()
+        .encode(
+            x=alt.X(f"{date_column}:T", title=None, axis=alt.Axis(format="%b %Y")),
+            y=alt.Y("people:Q", title="People", stack=True),
+            color=alt.Color(
+                "type:N",
+                title=None,
+                sort=list(BUDGET_TYPES.values()),
+                scale=alt.Scale(range=["#56B4E9", "#E69F00", "#CC79A7"]),
+                legend=alt.Legend(orient="top"),
+            ),
+            order=alt.Order("type_order:Q"),
+            tooltip=[
+                alt.Tooltip(f"{date_column}:T", title="Month", format="%b %Y"),
+                "type:N",
+                alt.Tooltip("people:Q", format=","),
+            ],
+        )
+        .transform_calculate(type_order="indexof(['Notional','Third party','Direct payment'], datum.type)")
+        .properties(height=320)
+    )
+
+
+def spend_by_month(df: pd.DataFrame, date_column: str, *, title: str, side_by_side: bool = False):
+    """Care and infrastructure spend reported for each month (stacked, or side by side)."""
+    spend = df.melt(id_vars=date_column, value_vars=list(SPEND), var_name="kind", value_name="gbp")
+    spend["kind"] = spend["kind"].map(SPEND)
+    spend["gbp"] = spend["gbp"].astype(float)
+    return (
+        alt.Chart(spend, title=title)
+        .mark_bar()
+        .encode(
+            x=alt.X(f"yearmonth({date_column}):O", title=None, axis=alt.Axis(format="%b %y", labelAngle=-45)),
+            y=alt.Y("gbp:Q", title="£ in the month", axis=alt.Axis(format="~s")),
+            color=alt.Color(
+                "kind:N", title=None, scale=alt.Scale(range=["#009E73", "#999999"]), legend=alt.Legend(orient="top")
+            ),
+            tooltip=[
+                alt.Tooltip(f"{date_column}:T", title="Month", format="%b %Y"),
+                "kind:N",
+                alt.Tooltip("gbp:Q", title="£", format=",.0f"),
+            ],
+            **({"xOffset": "kind:N"} if side_by_side else {}),
+        )
+        .properties(height=260)
+    )
