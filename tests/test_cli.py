@@ -128,3 +128,12 @@ def test_flags_command_formats(demo_db):
     assert table.returncode == 0 and "NHS Havering" in table.stdout and "NHS Dorset" not in table.stdout
     bad = tracker("flags", "--as-of", "30/02/2010", db=demo_db)
     assert bad.returncode == 2 and "not a real calendar date" in bad.stderr
+
+
+def test_a_file_over_the_size_limit_is_refused_without_being_read(db, tmp_path):
+    big = tmp_path / "big.csv"
+    with big.open("wb") as fh:
+        fh.truncate(20_000_001)  # sparse: no memory or disk spent, and never read
+    done = tracker("ingest", str(big), db=db)
+    assert done.returncode == 1
+    assert "big.csv: the file is 20,000,001 bytes; the limit is 20,000,000 bytes" in done.stdout

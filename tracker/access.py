@@ -11,8 +11,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from tracker.errors import Problem
-from tracker.ingest import FileResult, ingest_bytes, record_load, sha256
+from tracker.ingest import FileResult, ingest_bytes, refuse, sha256
 from tracker.store import Store
 
 EDITOR, VIEWER, LOCAL = "editor", "viewer", "local"
@@ -74,14 +73,7 @@ def upload_returns(
         return [
             ingest_bytes(store, name, data, user=identity.label, dry_run=dry_run, today=today) for name, data in files
         ]
-    results = []
-    for name, data in files:
-        result = FileResult(file=name, sha256=sha256(data), outcome="refused", dry_run=dry_run)
-        result.problems = [Problem(name, f"{identity.label} is signed in as a viewer: only editors may load returns")]
-        if not dry_run:
-            with store.write() as con:
-                con.execute("begin")
-                result.load_id = record_load(con, "returns", result, identity.label)
-                con.execute("commit")
-        results.append(result)
-    return results
+    message = f"{identity.label} is signed in as a viewer: only editors may load returns"
+    return [
+        refuse(store, name, message, sha=sha256(data), user=identity.label, dry_run=dry_run) for name, data in files
+    ]

@@ -286,17 +286,39 @@ def _write_returns(con: duckdb.DuckDBPyConnection, result: FileResult, records: 
         raise
 
 
+def refuse(
+    store: Store, name: str, message: str, *, sha: str = "", user: str | None = None, dry_run: bool = False
+) -> FileResult:
+    """Refuse a file without reading it (further): its one load-log line, none in a dry run."""
+    result = FileResult(file=name, sha256=sha, outcome="refused", dry_run=dry_run, problems=[Problem(name, message)])
+    if not dry_run:
+        with store.write() as con:
+            con.execute("begin")
+            result.load_id = record_load(con, "returns", result, user or current_user())
+            con.execute("commit")
+    return result
+
+
 def ingest_paths(store: Store, paths: list[Path], **kwargs: object) -> list[FileResult]:
     """Load several files, each in its own transaction, in the order given."""
+    limit = (kwargs.get("cfg") or current()).max_upload_bytes
     results = []
     for path in paths:
         try:
-            data = read_file(path)
-        except TrackerError as exc:
-            result = FileResult(file=path.name, sha256="", outcome="refused", problems=[Problem(path.name, str(exc))])
-            results.append(result)
+            size = path.stat().st_size
+        except OSError as exc:  # nothing to log: there is no file
+            message = f"{path}: cannot be read ({exc.strerror or exc})"
+            results.append(
+                FileResult(file=path.name, sha256="", outcome="refused", problems=[Problem(path.name, message)])
+            )
             continue
-        results.append(ingest_bytes(store, path.name, data, **kwargs))
+        if size > limit:  # refused before it is read, so memory stays bounded whatever the file
+            message = f"the file is {size:,} bytes; the limit is {limit:,} bytes"
+            results.append(
+                refuse(store, path.name, message, user=kwargs.get("user"), dry_run=bool(kwargs.get("dry_run")))
+            )
+            continue
+        results.append(ingest_bytes(store, path.name, read_file(path), **kwargs))
     return results
 
 
