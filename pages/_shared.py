@@ -16,9 +16,9 @@ import pandas as pd
 import streamlit as st
 
 from tracker import queries
-from tracker.config import current as settings
+from tracker.config import Config
 from tracker.errors import TrackerError
-from tracker.store import Store, get_meta, open_store
+from tracker.store import Store, get_meta, open_store, programme_config
 
 ALL = "All"
 ENTRY = Path(__file__).resolve().parent.parent / "dashboard.py"
@@ -70,6 +70,17 @@ def _meta(version: str) -> dict:
             "is_demo": get_meta(con, "is_demo") == "true",
             "default_as_of": queries.execute(con, "default_as_of").fetchone()[0],
         }
+
+
+@st.cache_data(show_spinner=False)
+def _settings(version: str) -> Config:
+    with store().read() as con:
+        return programme_config(con)
+
+
+def settings() -> Config:
+    """The settings in force: tracker.toml, with this database's own programme where it has one."""
+    return _settings(store().version())
 
 
 def meta() -> dict:

@@ -10,7 +10,6 @@ import streamlit as st
 from pages import _charts as charts
 from pages import _shared as ui
 from tracker import board
-from tracker.config import current as settings
 
 ui.ensure_router()
 
@@ -41,7 +40,7 @@ now, week, month = fig.now, fig.last_pack, fig.last_month
 
 scope = " · ".join(x for x in (f["region"], f["cohort"] and f"{f['cohort']} cohort") if x)
 left, right = st.columns([3, 2], vertical_alignment="bottom")
-left.title(f"{settings().programme_name}{' — ' + scope if scope else ''}")
+left.title(f"{ui.settings().programme_name}{' — ' + scope if scope else ''}")
 right.markdown(
     f"<div class='board-note' style='text-align:right'><b>As of {ui.uk_date(fig.as_of)}</b> · data received up to "
     f"{ui.uk_date(now.data_received_up_to)}<br>Changes since the last pack ({ui.uk_date(fig.compare_to)}) and "

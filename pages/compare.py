@@ -5,7 +5,6 @@ import pandas as pd
 import streamlit as st
 
 from pages import _shared as ui
-from tracker.config import current as settings
 
 ui.ensure_router()
 
@@ -17,7 +16,7 @@ ui.demo_banner()
 sites = ui.frame("site_comparison", **f)
 
 with st.container(horizontal=True):
-    groups = st.multiselect("Care group", settings().care_groups, key="compare_care_groups", placeholder="Any")
+    groups = st.multiselect("Care group", ui.settings().care_groups, key="compare_care_groups", placeholder="Any")
     dp = st.selectbox("Direct payments", ["Any", "Authorised", "Not authorised"], key="compare_dp")
     statuses = st.multiselect("Status", list(ui.STATUS_COLOURS), key="compare_status", placeholder="Any")
 

@@ -4,7 +4,6 @@ import streamlit as st
 
 from pages import _charts as charts
 from pages import _shared as ui
-from tracker.config import current as settings
 
 ui.ensure_router()
 
@@ -13,7 +12,7 @@ before = {**f, "as_of": ui.previous_month(f["as_of"])}
 now = ui.frame("programme_headline", **f).iloc[0]
 then = ui.frame("programme_headline", **before).iloc[0]
 
-st.title(settings().programme_name)
+st.title(ui.settings().programme_name)
 scope = " · ".join(x for x in (f["region"], f["cohort"] and f"{f['cohort']} sites") if x) or "All sites"
 st.caption(
     f"{scope} · as of **{ui.uk_date(f['as_of'])}** · data received up to {ui.uk_date(now.data_received_up_to)} · "

@@ -6,7 +6,6 @@ import streamlit as st
 
 from pages import _shared as ui
 from tracker.access import upload_returns
-from tracker.config import current as settings
 from tracker.exports import template_csv, template_xlsx
 from tracker.values import plural
 
@@ -15,7 +14,8 @@ ui.ensure_router()
 f = ui.filters()
 st.title("Returns")
 st.caption(
-    f"As of **{ui.uk_date(f['as_of'])}**. A month's return is due on day {settings().return_due_day} of the next month."
+    f"As of **{ui.uk_date(f['as_of'])}**. "
+    f"A month's return is due on day {ui.settings().return_due_day} of the next month."
 )
 ui.demo_banner()
 
@@ -169,7 +169,7 @@ with tabs[3]:
 with tabs[4]:
     st.markdown(
         "Load one or more monthly return files (CSV or Excel .xlsx, up to "
-        f"{settings().max_upload_bytes / 1_000_000:.0f} MB each). Each file is checked in full and loaded whole "
+        f"{ui.settings().max_upload_bytes / 1_000_000:.0f} MB each). Each file is checked in full and loaded whole "
         "or not at all; a refused file changes nothing. The columns are in docs/returns.md, and in the templates."
     )
     left, right, _ = st.columns([1, 1, 3])

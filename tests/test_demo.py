@@ -174,3 +174,54 @@ def test_by_the_end_of_the_pilot_most_sites_are_on_track(demo_store):
     live = status.drop(["Withdrawn", "Not live"], errors="ignore").sum()
     assert status["On track"] >= 0.7 * live
     assert status.get("Stalled", 0) <= 3
+
+
+def test_a_scaled_programme_has_its_own_window_and_regions(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    from streamlit.testing.v1 import AppTest
+
+    from tracker.config import current
+    from tracker.store import programme_config
+
+    db = tmp_path / "scaled.duckdb"
+    done = subprocess.run(
+        [sys.executable, "-m", "tracker", "demo", "--sites", "80", "--months", "12", "--db", str(db)],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    store = Store(db)
+    with store.read() as con:
+        cfg = programme_config(con)
+        sites = queries.frame(con, "register_sites")
+        months = con.execute(
+            "select count(distinct period_end), min(period_end), max(period_end) from returns"
+        ).fetchone()
+    assert len(sites) == 80 and set(sites.region) <= set(cfg.regions) and len(cfg.regions) == 42
+    assert cfg.regions != current().regions and cfg.programme_name == "Synthetic programme of 80 sites over 12 months"
+    assert months == (12, D(2024, 4, 30), D(2025, 3, 31))
+    assert (cfg.start, cfg.end) == (D(2024, 4, 1), D(2025, 3, 31))
+    # The dashboard runs on it, with its own name and regions.
+    monkeypatch.setenv("TRACKER_DB", str(db))
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboard.py"), default_timeout=60).run()
+    assert not at.exception
+    assert at.title[0].value == "Synthetic programme of 80 sites over 12 months"
+    assert "Integrated care board 01" in at.selectbox(key="region").options
+
+
+def test_a_scaled_programme_needs_a_database_of_its_own(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "tracker", "demo", "--sites", "5"],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1 and "needs --db PATH" in done.stderr

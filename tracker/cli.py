@@ -12,10 +12,10 @@ import datetime as dt
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from tracker import __version__
-from tracker.config import current as current_config
 from tracker.errors import TrackerError
 from tracker.ingest import FileResult
 
@@ -89,6 +89,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=None, help="folder for sites.csv and returns/ (default: data/)")
     p.add_argument("--seed", type=int, default=None)
     p.add_argument("--db", help="also build a demo database at this path (replaced if it exists)")
+    p.add_argument("--sites", type=int, help="a scaled synthetic programme of this many sites (needs --db)")
+    p.add_argument("--months", type=int, help="... over this many months (default 60)")
     return parser
 
 
@@ -237,29 +239,44 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from tracker import demo
     from tracker.store import DEMO_DATA, resolve_path
 
-    out = args.out or DEMO_DATA
-    programme = demo.generate(args.seed if args.seed is not None else demo.SEED)
-    written = demo.write(programme, out)
-    print(f"wrote {len(written)} file(s) under {out}", file=sys.stderr)
-    if args.db:
-        path, _ = resolve_path(args.db)
+    seed = args.seed if args.seed is not None else demo.SEED
+    if args.sites is None and args.months is None:
+        out = args.out or DEMO_DATA
+        written = demo.write(demo.generate(seed), out)
+        print(f"wrote {len(written)} file(s) under {out}", file=sys.stderr)
+        if args.db:
+            path, _ = resolve_path(args.db)
+            path.unlink(missing_ok=True)
+            demo.build(path, out)
+            print(f"built the demo database {path}", file=sys.stderr)
+        return 0
+    if not args.db:  # a scaled programme never touches the shipped demo in data/
+        raise TrackerError("a scaled programme (--sites/--months) needs --db PATH for its database")
+    programme, meta = demo.generate_scaled(args.sites or 70, args.months or 60, seed)
+    path, _ = resolve_path(args.db)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = args.out or Path(tmp)
+        written = demo.write(programme, out)
+        print(f"wrote {len(written)} file(s) under {out}", file=sys.stderr)
         path.unlink(missing_ok=True)
-        demo.build(path, out)
-        print(f"built the demo database {path}", file=sys.stderr)
+        demo.build(path, out, programme=meta)
+    print(f"built {meta['programme_name']} in {path}", file=sys.stderr)
     return 0
 
 
 def _cmd_flags(args: argparse.Namespace) -> int:
     from tracker import flags
-    from tracker.store import open_store
+    from tracker.store import open_store, programme_config
     from tracker.values import uk_date
 
     store = open_store(args.db)
     as_of = args.as_of or flags.default_as_of(store)
     if as_of is None:
         raise TrackerError("the database holds no returns yet: give --as-of")
-    if args.region is not None and args.region not in current_config().regions:
-        raise TrackerError(f"{args.region!r} is not one of the programme's regions (see tracker.toml)")
+    with store.read() as con:
+        regions = programme_config(con).regions
+    if args.region is not None and args.region not in regions:
+        raise TrackerError(f"{args.region!r} is not one of the programme's regions ({', '.join(regions)})")
     if args.status:
         df = flags.statuses(store, as_of, args.region, args.cohort)[["site_code", "site_name", "status"]]
     else:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -66,6 +68,27 @@ def _flag_settings(raw: dict) -> dict[str, float]:
         if not re.fullmatch(r"[a-z][a-z0-9_]*", name) or not isinstance(value, int | float):
             raise ValueError(f"tracker.toml [flags]: {name!r} must be a lower-case name with a number")
     return dict(raw)
+
+
+PROGRAMME_KEYS = ("programme_name", "programme_start", "programme_end", "regions")
+
+
+def with_programme(cfg: Config, meta: Mapping[str, str]) -> Config:
+    """The settings for one database: its own programme name, window and regions where it records them.
+
+    A scaled or second programme (``python -m tracker demo --sites N``) keeps these in its ``meta``
+    table; everything else (care groups, limits, thresholds) comes from the settings file.
+    """
+    changes: dict[str, object] = {}
+    if meta.get("programme_name"):
+        changes["programme_name"] = meta["programme_name"]
+    if meta.get("programme_start"):
+        changes["start"] = dt.date.fromisoformat(meta["programme_start"])
+    if meta.get("programme_end"):
+        changes["end"] = dt.date.fromisoformat(meta["programme_end"])
+    if meta.get("regions"):
+        changes["regions"] = tuple(json.loads(meta["regions"]))
+    return replace(cfg, **changes) if changes else cfg
 
 
 @cache

@@ -256,9 +256,9 @@ def plan_sites(rng: random.Random) -> list[Site]:
 INFRA_BY_YEAR = (7_300.0, 4_150.0, 2_600.0, 2_000.0)
 
 
-def simulate(site: Site, rng: random.Random) -> list[dict]:
+def simulate(site: Site, rng: random.Random, last_month: dt.date = LAST_MONTH) -> list[dict]:
     """Monthly figures for one site, before lateness, gaps and slips are applied."""
-    end = min(LAST_MONTH, month_end(site.withdrawn_on) if site.withdrawn_on else LAST_MONTH)
+    end = min(last_month, month_end(site.withdrawn_on) if site.withdrawn_on else last_month)
     recruited = plans = notional = third = direct = offered = 0
     first_budget = site.story.get("first_budget")
     rows = []
@@ -405,6 +405,104 @@ def generate(seed: int = SEED) -> Programme:
     return Programme(register, files)
 
 
+# A scaled programme (python -m tracker demo --sites N --months M) ends here, so that every
+# month is in the past however many months it has, and the output is the same whenever it is made.
+SCALED_LAST_MONTH = D(2025, 3, 31)
+SCALED_REGION_LIMIT = 70  # above this many sites, a national roll-out's own regions
+
+
+def scaled_regions(sites: int) -> tuple[str, ...]:
+    """The ten SHA regions for a pilot-sized programme; 42 integrated care boards for a national one."""
+    if sites <= SCALED_REGION_LIMIT:
+        return tuple(sorted({s.region for s in SEEDS}))
+    return tuple(f"Integrated care board {i:02d}" for i in range(1, 43))
+
+
+def generate_scaled(sites: int, months: int, seed: int = SEED) -> tuple[Programme, dict[str, str]]:
+    """A synthetic programme of any size, with its own window and regions; gives it and its meta settings."""
+    import json
+
+    if sites < 1 or months < 1:
+        raise TrackerError("a scaled programme needs at least one site and one month")
+    rng = random.Random(seed)
+    start = add_months(SCALED_LAST_MONTH.replace(day=1), -(months - 1))
+    regions = scaled_regions(sites)
+    groups = ("continuing healthcare", "mental health", "long-term conditions", "end of life", "diabetes", "COPD")
+    planned = []
+    for i in range(1, sites + 1):
+        go_live = add_months(start, rng.randint(0, max(0, min(18, months // 3))))
+        seed_ = SiteSeed(
+            code=f"S{i:05d}",
+            name=f"Synthetic site {i:05d}",
+            region=regions[(i - 1) % len(regions)],
+            care_groups=";".join(sorted(rng.sample(groups, rng.choice((1, 1, 2, 3))))),
+            in_depth=rng.random() < 0.3,
+            direct_payments_from=add_months(go_live, rng.randint(3, 12)) if rng.random() < 0.4 else None,
+            named=False,
+        )
+        target = rng.choice((15, 20, 25, 30, 40, 50, 60, 75, 100))
+        delay = rng.choice((1, 1, 2, 2, 3, 4, 5, 7))
+        first_recruit = month_end(add_months(go_live, delay))
+        target_date = month_end(add_months(go_live, rng.choice((12, 18, 24))))
+        months_to_target = max(
+            6, (target_date.year - first_recruit.year) * 12 + target_date.month - first_recruit.month
+        )
+        planned.append(
+            Site(
+                seed=seed_,
+                go_live=go_live,
+                target=target,
+                target_date=target_date,
+                dh_funding=rng.choice((50_000, 75_000, 100_000)),
+                withdrawn_on=None,
+                contact=f"Contact {i:05d}",
+                email=f"returns.{i:05d}@example.nhs.uk",
+                first_return=max(month_end(start), month_end(add_months(go_live, -rng.choice((0, 1, 2))))),
+                first_recruit=first_recruit,
+                rate=target / months_to_target * rng.choice((0.35, 0.5, 0.7, 0.85, 1.0)),
+                budget_lag=rng.choice((1, 2, 3)),
+                monthly_budget=rng.choice((60, 180, 350, 600)),
+                infra_factor=rng.uniform(0.7, 1.3),
+                dp_share=rng.uniform(0.12, 0.35),
+                tp_share=rng.uniform(0.03, 0.1),
+                lateness=rng.choice((0.03, 0.05, 0.1)),
+            )
+        )
+    monthly: dict[dt.date, list[dict]] = {}
+    for site in planned:
+        for row in simulate(site, rng, SCALED_LAST_MONTH):
+            if row["period_end"] > site.first_return and rng.random() < 0.02:
+                continue  # a missing return
+            row["submitted_on"] = _submitted(row["period_end"], rng.random() < site.lateness, rng)
+            monthly.setdefault(row["period_end"], []).append(row)
+    files = {f"returns_{p:%Y-%m}.csv": monthly[p] for p in sorted(monthly)}
+    register = [
+        {
+            "site_code": s.seed.code,
+            "site_name": s.seed.name,
+            "region": s.seed.region,
+            "cohort": "in-depth" if s.seed.in_depth else "wider",
+            "care_groups": s.seed.care_groups,
+            "direct_payments_from": s.seed.direct_payments_from,
+            "go_live": s.go_live,
+            "recruitment_target": s.target,
+            "target_date": s.target_date,
+            "dh_funding_gbp": s.dh_funding,
+            "withdrawn_on": None,
+            "contact_name": s.contact,
+            "contact_email": s.email,
+        }
+        for s in planned
+    ]
+    meta = {
+        "programme_name": f"Synthetic programme of {sites:,} sites over {months} months",
+        "programme_start": start.isoformat(),
+        "programme_end": SCALED_LAST_MONTH.isoformat(),
+        "regions": json.dumps(list(regions)),
+    }
+    return Programme(register, files), meta
+
+
 def to_csv(rows: list[dict], columns: list[str]) -> bytes:
     """Rows in the canonical form: UTF-8, ISO dates, plain numbers."""
     out = io.StringIO(newline="")
@@ -431,8 +529,11 @@ def write(programme: Programme, out_dir: Path) -> list[Path]:
     return written
 
 
-def build(db_path: Path, data_dir: Path, *, user: str = "demo builder") -> None:
-    """Build a demo database at ``db_path`` from the files in ``data_dir`` (atomically)."""
+def build(db_path: Path, data_dir: Path, *, user: str = "demo builder", programme: dict | None = None) -> None:
+    """Build a demo database at ``db_path`` from the files in ``data_dir`` (atomically).
+
+    ``programme`` holds a scaled programme's own name, window and regions, kept in its ``meta`` table.
+    """
     # Imported here: the store imports this module lazily for the same reason.
     from tracker.ingest import ingest_bytes, load_register
     from tracker.store import Store, set_meta
@@ -444,6 +545,8 @@ def build(db_path: Path, data_dir: Path, *, user: str = "demo builder") -> None:
     try:
         with store.write() as con:
             set_meta(con, "is_demo", "true")
+            for key, value in (programme or {}).items():
+                set_meta(con, key, value)
         result = load_register(store, "sites.csv", (data_dir / "sites.csv").read_bytes(), user=user)
         if not result.ok:
             raise TrackerError(f"the demo register does not load: {result.problems[0]}")

@@ -22,7 +22,7 @@ from tracker.config import Config, current
 from tracker.errors import FileRefused, Problem, TrackerError
 from tracker.quality import QualityWarning, check_returns
 from tracker.readers import read_table
-from tracker.store import Store, get_meta
+from tracker.store import Store, get_meta, programme_config
 from tracker.validate import SiteInfo, validate_register, validate_returns
 from tracker.values import uk_date
 
@@ -193,14 +193,14 @@ def ingest_bytes(
     cfg: Config | None = None,
 ) -> FileResult:
     """Validate one returns file and load it in one transaction (or, in a dry run, only report)."""
-    cfg = cfg or current()
+    limits = cfg or current()
     today = today or dt.date.today()
     user = user or current_user()
     result = FileResult(file=name, sha256=sha256(data), outcome="refused", dry_run=dry_run)
     table = None
-    if len(data) > cfg.max_upload_bytes:
+    if len(data) > limits.max_upload_bytes:
         result.problems = [
-            Problem(name, f"the file is {len(data):,} bytes; the limit is {cfg.max_upload_bytes:,} bytes")
+            Problem(name, f"the file is {len(data):,} bytes; the limit is {limits.max_upload_bytes:,} bytes")
         ]
     else:
         try:
@@ -210,6 +210,7 @@ def ingest_bytes(
             result.problems = exc.problems
     opener = store.read if dry_run else store.write
     with opener() as con:
+        cfg = cfg or programme_config(con)
         if get_meta(con, "is_demo") == "true":
             result.notices.append(
                 "This database holds the synthetic demo programme; loading real returns into it mixes the two. "
@@ -326,17 +327,16 @@ def load_register(
     store: Store, name: str, data: bytes, *, user: str | None = None, cfg: Config | None = None
 ) -> FileResult:
     """Replace the site register with a validated file, in one transaction."""
-    cfg = cfg or current()
     user = user or current_user()
     result = FileResult(file=name, sha256=sha256(data), outcome="refused")
     records = None
-    try:
-        table = read_table(name, data)
-        result.rows = len(table.rows)
-        records = validate_register(table, cfg)
-    except FileRefused as exc:
-        result.problems = exc.problems
     with store.write() as con:
+        try:  # validated against this database's own regions where it has them
+            table = read_table(name, data)
+            result.rows = len(table.rows)
+            records = validate_register(table, cfg or programme_config(con))
+        except FileRefused as exc:
+            result.problems = exc.problems
         if records is not None:
             have_returns = set(queries.frame(con, "sites_with_returns")["site_code"])
             dropped = sorted(have_returns - {r["site_code"] for r in records})

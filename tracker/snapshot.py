@@ -25,7 +25,7 @@ from tracker.browser import CHROMIUM_ARGS, EXCEPTION, chromium_path, dashboard_s
 from tracker.config import ROOT
 from tracker.config import current as settings
 from tracker.errors import TrackerError
-from tracker.store import Store
+from tracker.store import Store, programme_config
 
 BOARD_SIZE = (1920, 1080)
 PAGE_WIDTH = 1600
@@ -139,10 +139,12 @@ def capture(
     unknown = [p for p in pages if p not in PAGES]
     if unknown or not pages:
         raise SnapshotError(f"unknown page(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(PAGES)}")
-    if region is not None and region not in settings().regions:
-        raise SnapshotError(f"{region!r} is not one of the programme's regions (see tracker.toml)")
     started = time.perf_counter()
     store = Store(db)
+    with store.read() as con:
+        regions = programme_config(con).regions
+    if region is not None and region not in regions:
+        raise SnapshotError(f"{region!r} is not one of the programme's regions ({', '.join(regions)})")
     compare_to = compare_to or as_of - dt.timedelta(days=7)
     figures = board.figures(store, as_of, compare_to, region, cohort)
     with store.read() as con:

@@ -197,6 +197,14 @@ def get_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
     return row[0] if row else None
 
 
+def programme_config(con: duckdb.DuckDBPyConnection):
+    """The settings in force for this database (tracker.toml, with the database's own programme if it has one)."""
+    from tracker.config import with_programme
+
+    rows = dict(con.execute("select key, value from meta").fetchall())
+    return with_programme(current(), rows)
+
+
 def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
     """Set a value in the meta table."""
     con.execute("insert or replace into meta values ($k, $v)", {"k": key, "v": value})
