@@ -10,8 +10,7 @@ with flagged as (
             (case severity when 'red' then 0 else 1 end) * 10 + (case flag when 'BEHIND_TARGET' then 1 else 0 end)
         ) as reason,
         count(*) as flag_count
-    from flag_history($as_of)
-    where evaluated_on = $as_of::date
+    from flags_now($as_of)
     group by site_code
 )
 

@@ -2,7 +2,7 @@
 -- the first evaluation date (month ends, and the as-of date) from which it has been
 -- raised at every evaluation up to the as-of date. Filters: $region, $cohort.
 with history as (
-    select * from flag_history($as_of)
+    select * from flag_history($as_of, date '1900-01-01')
 ),
 
 now_raised as (
@@ -13,7 +13,7 @@ last_clear as (
     -- the latest evaluation before the as-of date at which the flag was not raised
     select n.site_code, n.flag, max(e.evaluated_on) as cleared_on
     from now_raised as n
-    cross join evaluation_dates($as_of) as e
+    cross join all_evaluation_dates($as_of) as e
     left join history as h
         on h.site_code = n.site_code and h.flag = n.flag and h.evaluated_on = e.evaluated_on
     where h.flag is null

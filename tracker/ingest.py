@@ -224,15 +224,16 @@ def ingest_bytes(
                 f"{name}: the same file was loaded on {uk_date(earlier[2].date())} as {earlier[1]}; nothing changed"
             )
         elif table is not None:
+            sites = _sites(con)
             try:
-                records = validate_returns(table, _sites(con), cfg, today)
+                records = validate_returns(table, sites, cfg, today)
             except FileRefused as exc:
                 result.problems = exc.problems
             else:
                 result.outcome = "accepted"
                 latest = _plan(con, records, result)
                 changed = {(c.site_code, c.period_end) for c in (*result.new, *result.superseded)}
-                result.warnings = check_returns(records, latest, _sites(con), cfg)
+                result.warnings = check_returns(records, latest, sites, cfg)
                 result.warnings = [w for w in result.warnings if (w.site_code, w.period_end) in changed]
                 if not dry_run:
                     _write_returns(

@@ -1,20 +1,26 @@
--- Stall flags. flag_history(as_of) gives one row per flag raised at every
--- evaluation date up to as_of: each month end from the first go-live, and
--- as_of itself. Thresholds come from the `settings` table (tracker.toml [flags]).
+-- Stall flags. flag_history(as_of, since) gives one row per flag raised at every
+-- evaluation date from `since` up to as_of: each month end, and as_of itself.
+-- flags_now(as_of) is the same at as_of alone (what a status needs: much cheaper).
+-- Thresholds come from the `settings` table (tracker.toml [flags]).
 -- Live sites only: a site is evaluated from its go-live until it withdraws.
 
-create or replace temp macro evaluation_dates(as_of) as table
+create or replace temp macro evaluation_dates(as_of, since) as table
     select last_day(g.m::date) as evaluated_on
     from generate_series(
-        (select date_trunc('month', min(go_live)) from sites),
+        greatest(date_trunc('month', since::date), (select date_trunc('month', min(go_live)) from sites)),
         date_trunc('month', as_of::date),
         interval 1 month
     ) as g(m)
     where last_day(g.m::date) < as_of::date
+        and last_day(g.m::date) >= since::date
     union
     select as_of::date as evaluated_on;
 
-create or replace temp macro flag_history(as_of) as table
+-- Every evaluation date up to as_of, from the first go-live.
+create or replace temp macro all_evaluation_dates(as_of) as table
+    select * from evaluation_dates(as_of, date '1900-01-01');
+
+create or replace temp macro flag_history(as_of, since) as table
 with cfg as (
     select * from settings
 ),
@@ -30,7 +36,7 @@ site_evaluations as (
         datediff('month', s.go_live, e.evaluated_on)
         - case when (s.go_live + to_months(datediff('month', s.go_live, e.evaluated_on)))::date > e.evaluated_on
             then 1 else 0 end as months_live
-    from evaluation_dates(as_of) as e
+    from evaluation_dates(as_of, since) as e
     inner join sites as s
         on s.go_live <= e.evaluated_on
         and (s.withdrawn_on is null or s.withdrawn_on > e.evaluated_on)
@@ -38,7 +44,7 @@ site_evaluations as (
 
 known as (
     select e.evaluated_on, r.*
-    from evaluation_dates(as_of) as e
+    from evaluation_dates(as_of, since) as e
     inner join returns as r
         on r.period_end <= e.evaluated_on
         and (r.submitted_on is null or r.submitted_on <= e.evaluated_on)
@@ -258,6 +264,9 @@ raised as (
 
 select * from raised;
 
+create or replace temp macro flags_now(as_of) as table
+    select * from flag_history(as_of, as_of);
+
 -- Every site's status as of a date: Withdrawn from its withdrawal date, Not live
 -- before go-live, else Stalled (any red flag), At risk (any amber) or On track.
 create or replace temp macro site_statuses(as_of) as table
@@ -267,8 +276,7 @@ with raised as (
         count(*) filter (where severity = 'red') as red_flags,
         count(*) filter (where severity = 'amber') as amber_flags,
         string_agg(flag, ', ' order by case severity when 'red' then 0 else 1 end, flag) as flag_names
-    from flag_history(as_of)
-    where evaluated_on = as_of::date
+    from flags_now(as_of)
     group by site_code
 )
 
