@@ -166,28 +166,10 @@ def test_snapshot_refuses_loudly_when_a_page_shows_an_exception(demo_db, tmp_pat
     )
     db = tmp_path / "pack.duckdb"
     shutil.copy(demo_db, db)
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "dashboard.py",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-        ],
-        cwd=app,
-        env={**os.environ, "TRACKER_DB": str(db)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server, url = start_shared_server(app, db)
     try:
-        wait_for_health(f"http://127.0.0.1:{port}")
         out = tmp_path / "packs"
-        done = run_snapshot("--as-of", "2010-11-30", "--url", f"http://127.0.0.1:{port}", "--out", str(out), db=db)
+        done = run_snapshot("--as-of", "2010-11-30", "--url", url, "--out", str(out), db=db)
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -219,27 +201,9 @@ def test_capture_refuses_a_server_that_asks_for_sign_in_but_its_private_server_n
     )
     db = tmp_path / "pack.duckdb"
     shutil.copy(demo_db, db)
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "TRACKER_PRIVATE_CAPTURE"}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "dashboard.py",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-        ],
-        cwd=app,
-        env={**env, "TRACKER_DB": str(db)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server, url = start_shared_server(app, db)
     try:
-        wait_for_health(f"http://127.0.0.1:{port}")
         refused = subprocess.run(
             [
                 sys.executable,
@@ -251,7 +215,7 @@ def test_capture_refuses_a_server_that_asks_for_sign_in_but_its_private_server_n
                 "--pages",
                 "board",
                 "--url",
-                f"http://127.0.0.1:{port}",
+                url,
                 "--out",
                 str(tmp_path / "refused"),
                 "--db",
@@ -291,6 +255,32 @@ def test_capture_refuses_a_server_that_asks_for_sign_in_but_its_private_server_n
     )
     assert private.returncode == 0, private.stderr
     assert Image.open(tmp_path / "private" / "2010-11-30_board.png").size == (1920, 1080)
+
+
+def start_shared_server(app: Path, db: Path) -> tuple[subprocess.Popen, str]:
+    """A dashboard server as a programme office would run it (not the capture's private one)."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "TRACKER_PRIVATE_CAPTURE"}
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "dashboard.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+        ],
+        cwd=app,
+        env={**env, "TRACKER_DB": str(db)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    wait_for_health(url)
+    return server, url
 
 
 def wait_for_health(url: str) -> None:
