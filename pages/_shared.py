@@ -146,7 +146,8 @@ def sidebar_filters() -> None:
         st.selectbox("Region", [ALL, *cfg.regions], key="region")
         st.selectbox("Cohort", [ALL, "in-depth", "wider"], key="cohort")
         if auth_configured():
-            st.caption(f"Signed in as {inert(identity().label)} ({identity().role}).")
+            me = identity()
+            st.caption(f"Signed in as {inert(me.label)} ({me.role}).")
         else:
             st.caption('Served to this machine only, without sign-in (see README, "A shared server").')
     st.query_params["as_of"] = st.session_state["as_of"].isoformat()

@@ -81,10 +81,11 @@ def test_board_figures_are_what_the_page_shows(demo_copy):
     )
 
 
-def run_snapshot(*args: str, db: Path) -> subprocess.CompletedProcess:
+def run_snapshot(*args: str, db: Path, cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "tracker", "snapshot", *args, "--db", str(db)],
-        cwd=ROOT,
+        cwd=cwd,
+        env=env,
         capture_output=True,
         text=True,
         timeout=300,
@@ -204,27 +205,17 @@ def test_capture_refuses_a_server_that_asks_for_sign_in_but_its_private_server_n
     env = {k: v for k, v in os.environ.items() if k != "TRACKER_PRIVATE_CAPTURE"}
     server, url = start_shared_server(app, db)
     try:
-        refused = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "tracker",
-                "snapshot",
-                "--as-of",
-                "2010-11-30",
-                "--pages",
-                "board",
-                "--url",
-                url,
-                "--out",
-                str(tmp_path / "refused"),
-                "--db",
-                str(db),
-            ],
+        refused = run_snapshot(
+            "--as-of",
+            "2010-11-30",
+            "--pages",
+            "board",
+            "--url",
+            url,
+            "--out",
+            str(tmp_path / "refused"),
+            db=db,
             cwd=app,
-            capture_output=True,
-            text=True,
-            timeout=300,
         )
     finally:
         server.terminate()
@@ -232,26 +223,8 @@ def test_capture_refuses_a_server_that_asks_for_sign_in_but_its_private_server_n
     assert refused.returncode == 1
     assert "asks for sign-in; leave out --url" in refused.stderr
     assert not (tmp_path / "refused").exists() or list((tmp_path / "refused").iterdir()) == []
-    private = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tracker",
-            "snapshot",
-            "--as-of",
-            "2010-11-30",
-            "--pages",
-            "board",
-            "--out",
-            str(tmp_path / "private"),
-            "--db",
-            str(db),
-        ],
-        cwd=app,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    private = run_snapshot(
+        "--as-of", "2010-11-30", "--pages", "board", "--out", str(tmp_path / "private"), db=db, cwd=app, env=env
     )
     assert private.returncode == 0, private.stderr
     assert Image.open(tmp_path / "private" / "2010-11-30_board.png").size == (1920, 1080)
