@@ -11,7 +11,7 @@ import json
 import os
 from pathlib import Path
 
-from tracker import __version__, queries
+from tracker import __version__, derived, queries
 from tracker.errors import TrackerError
 from tracker.exports import csv_bytes
 from tracker.store import Store, latest_schema
@@ -82,8 +82,12 @@ def restore(backup_dir: Path, db_path: Path) -> dict:
         with store.write() as con:
             con.execute("begin")
             con.execute("delete from meta")
-            for table in TABLES:
-                con.read_parquet(str(backup_dir / f"{table}.parquet")).insert_into(table)
+            for table in TABLES:  # by name: a backup from before a column was added still restores
+                con.execute(
+                    f"insert into {table} by name select * from read_parquet($p)",
+                    {"p": str(backup_dir / f"{table}.parquet")},
+                )
+            derived.refresh(con)
             con.execute("commit")
             counts = {t: con.table(t).count("*").fetchall()[0][0] for t in TABLES}
         expected = {t: manifest["tables"][t]["rows"] for t in TABLES}

@@ -12,7 +12,6 @@ import datetime as dt
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from tracker import __version__
@@ -254,12 +253,11 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         raise TrackerError("a scaled programme (--sites/--months) needs --db PATH for its database")
     programme, meta = demo.generate_scaled(args.sites or 70, args.months or 60, seed)
     path, _ = resolve_path(args.db)
-    with tempfile.TemporaryDirectory() as tmp:
-        out = args.out or Path(tmp)
-        written = demo.write(programme, out)
-        print(f"wrote {len(written)} file(s) under {out}", file=sys.stderr)
-        path.unlink(missing_ok=True)
-        demo.build(path, out, programme=meta)
+    if args.out:
+        written = demo.write(programme, args.out)
+        print(f"wrote {len(written)} file(s) under {args.out}", file=sys.stderr)
+    path.unlink(missing_ok=True)
+    demo.build_generated(path, programme, meta)
     print(f"built {meta['programme_name']} in {path}", file=sys.stderr)
     return 0
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from tracker import contract, queries
+from tracker import contract, derived, queries
 from tracker.config import Config, current
 from tracker.errors import FileRefused, Problem, TrackerError
 from tracker.quality import QualityWarning, check_returns
@@ -265,6 +265,7 @@ def _write_returns(con: duckdb.DuckDBPyConnection, result: FileResult, records: 
             inserted = queries.execute(con, "insert_returns", load_id=result.load_id).fetchall()
             con.unregister("incoming")
             ids = {(code, _date(period)): rid for rid, code, period in inserted}
+            derived.refresh(con, first_return_id=min(ids.values()))
             if result.warnings:
                 warnings = pd.DataFrame(
                     [
@@ -363,6 +364,7 @@ def load_register(
                 con.register("incoming_sites", frame)
                 queries.execute(con, "replace_sites", load_id=result.load_id)
                 con.unregister("incoming_sites")
+                derived.refresh(con)  # go-lives, targets or withdrawals may have changed every flag
             else:
                 result.load_id = record_load(con, "register", result, user)
             con.execute("commit")

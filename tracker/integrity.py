@@ -11,6 +11,9 @@ CHECKS = {
     "checks/warnings_without_return": "warnings on return versions that do not exist",
     "checks/file_loaded_twice": "the same file accepted more than once",
     "checks/returns_of_unknown_sites": "return versions of sites not in the register",
+    "checks/derived_spans": "return versions whose known/superseded dates differ from a fresh derivation",
+    "checks/derived_facts": "site facts that differ from a fresh derivation",
+    "checks/derived_flag_log": "month-end flags in the log that differ from the rules applied afresh",
 }
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from tracker import derived
 from tracker.config import ROOT, current
 from tracker.errors import StoreBusy, TrackerError
 
@@ -125,6 +126,10 @@ class Store:
             try:
                 migrate(con)
                 prepare(con)
+                if derived.is_stale(con):  # new schema or new flag rules: derive afresh first
+                    con.execute("begin")
+                    derived.refresh(con)
+                    con.execute("commit")
                 yield con
             except duckdb.Error as exc:
                 raise _unreadable(self.path, exc) from exc
@@ -138,9 +143,10 @@ class Store:
                 have = get_meta(con, "schema_version")
             except duckdb.CatalogException:  # a DuckDB file that is not (yet) a tracker database
                 have = None
-        if have is None or int(have) < latest_schema():
+            stale = have is not None and derived.is_stale(con)
+        if have is None or int(have) < latest_schema() or stale:
             with self.write():
-                pass  # write() migrates
+                pass  # write() migrates and derives
 
     def version(self) -> str:
         """Changes whenever the data changes (file size and time), without opening the file."""
@@ -162,6 +168,7 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     settings = current().settings_row()
     columns = ", ".join(f"${name} as {name}" for name in settings)
     con.execute(f"create or replace temp table settings as select {columns}", settings)
+    derived.publish_state(con)
     for file in sorted(MACRO_DIR.glob("*.sql")):
         con.execute(_macro_text(file))
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pandas as pd
 
-from tracker import queries
+from tracker import derived, queries
 from tracker.errors import TrackerError
 from tracker.ingest import FileResult, current_user, record_load, returns_frame
 from tracker.store import Store
@@ -50,8 +50,9 @@ def void_return(store: Store, site_code: str, period_end: dt.date, reason: str, 
             frame["void_reason"] = reason.strip()
             frame["source_row"] = pd.array([None], dtype="Int64")
             con.register("incoming", frame)
-            queries.execute(con, "insert_returns", load_id=load_id)
+            (return_id, *_), *_ = queries.execute(con, "insert_returns", load_id=load_id).fetchall()
             con.unregister("incoming")
+            derived.refresh(con, first_return_id=return_id)
             con.execute("commit")
         except BaseException:
             con.execute("rollback")

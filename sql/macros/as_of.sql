@@ -3,13 +3,14 @@
 -- A return version is known as of a date when its month has ended by then and,
 -- where it says when it was sent, it had been sent by then. Of the known
 -- versions of a site's month, the latest loaded counts; a void counts as absent.
+-- Each version carries the span in which it counts (known_from, superseded_from:
+-- see sql/schema/003_derived.sql), so choosing them is a filter, not a sort.
 
 create or replace temp macro known_returns(as_of) as table
-    select r.*
+    select r.* exclude (known_from, superseded_from)
     from returns as r
-    where r.period_end <= as_of
-        and (r.submitted_on is null or r.submitted_on <= as_of)
-    qualify row_number() over (partition by r.site_code, r.period_end order by r.return_id desc) = 1;
+    where r.known_from <= as_of
+        and (r.superseded_from is null or r.superseded_from > as_of);
 
 create or replace temp macro current_returns(as_of) as table
     select

@@ -1,26 +1,32 @@
--- Stall flags. flag_history(as_of, since) gives one row per flag raised at every
--- evaluation date from `since` up to as_of: each month end, and as_of itself.
--- flags_now(as_of) is the same at as_of alone (what a status needs: much cheaper).
+-- Stall flags. flags_between(from_day, to_day, extra_day) evaluates the rules at every
+-- month end from from_day to to_day, and at extra_day (null: none), each as the returns
+-- known on that day stood; one row per flag raised. flags_now(as_of) is the same at as_of
+-- alone. flag_history(as_of, since) gives the flags at every month end from `since` up to
+-- as_of, and at as_of: month ends come from flag_log (filled by tracker/derived.py with
+-- these same rules) as far as it is usable, and are evaluated here beyond that.
 -- Thresholds come from the `settings` table (tracker.toml [flags]).
 -- Live sites only: a site is evaluated from its go-live until it withdraws.
 
-create or replace temp macro evaluation_dates(as_of, since) as table
+create or replace temp macro evaluation_days(from_day, to_day, extra_day) as table
     select last_day(g.m::date) as evaluated_on
     from generate_series(
-        greatest(date_trunc('month', since::date), (select date_trunc('month', min(go_live)) from sites)),
-        date_trunc('month', as_of::date),
+        greatest(date_trunc('month', from_day::date), (select date_trunc('month', min(go_live)) from sites)),
+        date_trunc('month', to_day::date),
         interval 1 month
     ) as g(m)
-    where last_day(g.m::date) < as_of::date
-        and last_day(g.m::date) >= since::date
+    where last_day(g.m::date) between from_day::date and to_day::date
     union
-    select as_of::date as evaluated_on;
+    select extra_day::date as evaluated_on where extra_day is not null;
+
+-- The evaluation dates of flag_history: month ends from `since` before as_of, and as_of.
+create or replace temp macro evaluation_dates(as_of, since) as table
+    select * from evaluation_days(since, as_of::date - 1, as_of);
 
 -- Every evaluation date up to as_of, from the first go-live.
 create or replace temp macro all_evaluation_dates(as_of) as table
     select * from evaluation_dates(as_of, date '1900-01-01');
 
-create or replace temp macro flag_history(as_of, since) as table
+create or replace temp macro flags_between(from_day, to_day, extra_day) as table
 with cfg as (
     select * from settings
 ),
@@ -36,138 +42,98 @@ site_evaluations as (
         datediff('month', s.go_live, e.evaluated_on)
         - case when (s.go_live + to_months(datediff('month', s.go_live, e.evaluated_on)))::date > e.evaluated_on
             then 1 else 0 end as months_live
-    from evaluation_dates(as_of, since) as e
+    from evaluation_days(from_day, to_day, extra_day) as e
     inner join sites as s
         on s.go_live <= e.evaluated_on
         and (s.withdrawn_on is null or s.withdrawn_on > e.evaluated_on)
 ),
 
-known as (
-    select e.evaluated_on, r.*
-    from evaluation_dates(as_of, since) as e
-    inner join returns as r
-        on r.period_end <= e.evaluated_on
-        and (r.submitted_on is null or r.submitted_on <= e.evaluated_on)
-    qualify row_number() over (
-        partition by e.evaluated_on, r.site_code, r.period_end order by r.return_id desc
-    ) = 1
-),
-
-current as (
-    select
-        k.*,
-        k.budgets_notional + k.budgets_third_party + k.budgets_direct_payment as budgets_total,
-        row_number() over (partition by k.evaluated_on, k.site_code order by k.period_end desc) as recency
-    from known as k
-    where not k.is_void
-),
-
-live_returns as (
-    -- returns for months from the go-live month on, newest first
-    select
-        c.evaluated_on,
-        c.site_code,
-        c.period_end,
-        c.people_recruited,
-        row_number() over (partition by c.evaluated_on, c.site_code order by c.period_end desc) as recency
-    from current as c
-    inner join sites as s on s.site_code = c.site_code
-    where c.period_end >= last_day(s.go_live)
-),
-
-plateau as (
-    select
-        evaluated_on,
-        site_code,
-        count(*) as returns,
-        arg_max(people_recruited, period_end) as latest,
-        arg_min(people_recruited, period_end) as earliest,
-        min(period_end) as first_period,
-        max(period_end) as last_period
-    from live_returns
-    where recency <= (select plateau_returns from cfg)
-    group by evaluated_on, site_code
-),
-
-summary as (
-    select
-        evaluated_on,
-        site_code,
-        arg_max(people_recruited, period_end) as recruited,
-        arg_max(budgets_total, period_end) as budgets,
-        min(period_end) filter (where people_recruited > 0) as first_recruited_period,
-        min(period_end) filter (where budgets_total > 0) as first_budget_period,
-        coalesce(sum(spend_care_gbp), 0) as care_to_date,
-        coalesce(sum(spend_infrastructure_gbp), 0) as infrastructure_to_date,
-        bool_and(spend_care_gbp = 0) filter (where recency <= (select no_care_spend_returns from cfg))
-            as no_recent_care_spend
-    from current
-    group by evaluated_on, site_code
-),
-
-due_months as (
+site_evaluations_due as (
     -- the latest `missing_returns_count` months whose returns are due, owed from the go-live month on
     select
-        se.evaluated_on,
-        se.site_code,
-        k.k,
-        last_day(date_trunc('month', m.latest_due) - to_months(k.k))::date as period_end
-    from site_evaluations as se
-    cross join (
-        select case
-            when day(se.evaluated_on) >= (select return_due_day from cfg)
-                then previous_month_end(se.evaluated_on)
-            else previous_month_end(previous_month_end(se.evaluated_on))
-        end as latest_due
-    ) as m
-    cross join range(0, greatest(1, (select missing_returns_count from cfg))::bigint) as k(k)
-    where last_day(date_trunc('month', m.latest_due) - to_months(k.k))::date >= last_day(se.go_live)
+        se.* exclude (latest_due),
+        list_filter(
+            list_transform(
+                range(0, greatest(1, (select missing_returns_count from cfg))::bigint),
+                lambda k: last_day(date_trunc('month', se.latest_due) - to_months(k))::date
+            ),
+            lambda m: m >= last_day(se.go_live)
+        ) as owed_months
+    from (
+        select
+            se.*,
+            case
+                when day(se.evaluated_on) >= (select return_due_day from cfg)
+                    then previous_month_end(se.evaluated_on)
+                else previous_month_end(previous_month_end(se.evaluated_on))
+            end as latest_due
+        from site_evaluations as se
+    ) as se
 ),
 
-due_status as (
+site_facts_during as (
+    -- the facts rows valid on any of the evaluation dates (a cheap filter before the join)
+    select f.*
+    from site_facts as f
+    where f.valid_from <= greatest(to_day::date, extra_day::date)
+        and (f.valid_until is null or f.valid_until > least(from_day::date, extra_day::date))
+),
+
+owed_received as (
+    -- which of the owed months' returns count on the evaluation date
     select
-        d.evaluated_on,
-        d.site_code,
-        count(*) as owed,
-        count(*) filter (where c.site_code is null) as missing,
-        bool_or(d.k = 0 and c.site_code is null) as latest_missing,
-        max(d.period_end) filter (where d.k = 0) as latest_due,
-        string_agg(strftime(d.period_end, '%b %Y'), ', ' order by d.period_end) as months
-    from due_months as d
-    left join current as c
-        on c.evaluated_on = d.evaluated_on and c.site_code = d.site_code and c.period_end = d.period_end
-    group by d.evaluated_on, d.site_code
+        o.evaluated_on,
+        o.site_code,
+        list(o.period_end) as months
+    from (
+        select evaluated_on, site_code, unnest(owed_months) as period_end from site_evaluations_due
+    ) as o
+    inner join returns as r
+        on r.site_code = o.site_code
+        and r.period_end = o.period_end
+        and r.known_from <= o.evaluated_on
+        and (r.superseded_from is null or r.superseded_from > o.evaluated_on)
+    where not r.is_void
+    group by o.evaluated_on, o.site_code
 ),
 
 facts as (
     select
         se.*,
-        coalesce(sm.recruited, 0) as recruited,
-        coalesce(sm.budgets, 0) as budgets,
-        sm.site_code is null as no_return,
-        sm.first_recruited_period,
-        sm.first_budget_period,
-        coalesce(sm.care_to_date, 0) as care_to_date,
-        coalesce(sm.infrastructure_to_date, 0) as infrastructure_to_date,
-        coalesce(sm.no_recent_care_spend, false) as no_recent_care_spend,
+        coalesce(f.people_recruited, 0) as recruited,
+        coalesce(f.budgets_total, 0) as budgets,
+        coalesce(f.returns_known, 0) = 0 as no_return,
+        f.first_recruited_period,
+        f.first_budget_period,
+        coalesce(f.spend_care_to_date_gbp, 0)::double as care_to_date,
+        coalesce(f.spend_infrastructure_to_date_gbp, 0)::double as infrastructure_to_date,
+        coalesce(
+            list_count(f.recent_care[1:(select no_care_spend_returns from cfg)]) > 0
+            and list_count(list_filter(f.recent_care[1:(select no_care_spend_returns from cfg)], lambda x: x <> 0)) = 0,
+            false
+        ) as no_recent_care_spend,
         se.recruitment_target * least(
             1.0,
             datediff('day', se.go_live, se.evaluated_on) / greatest(1, datediff('day', se.go_live, se.target_date))
         ) as expected,
-        p.returns as plateau_returns,
-        p.latest as plateau_latest,
-        p.earliest as plateau_earliest,
-        p.first_period as plateau_first,
-        p.last_period as plateau_last,
-        ds.latest_due,
-        coalesce(ds.latest_missing, false) as latest_missing,
-        coalesce(ds.owed, 0) as owed,
-        coalesce(ds.missing, 0) as missing,
-        ds.months as missing_months
-    from site_evaluations as se
-    left join summary as sm using (evaluated_on, site_code)
-    left join plateau as p using (evaluated_on, site_code)
-    left join due_status as ds using (evaluated_on, site_code)
+        len(f.live_recruited[1:(select plateau_returns from cfg)]) as plateau_returns,
+        f.live_recruited[1] as plateau_latest,
+        list_last(f.live_recruited[1:(select plateau_returns from cfg)]) as plateau_earliest,
+        list_last(f.live_periods[1:(select plateau_returns from cfg)]) as plateau_first,
+        f.live_periods[1] as plateau_last,
+        se.owed_months[1] as latest_due,
+        len(se.owed_months) > 0 and not list_contains(coalesce(r.months, []), se.owed_months[1]) as latest_missing,
+        len(se.owed_months) as owed,
+        len(se.owed_months) - len(coalesce(r.months, [])) as missing,
+        array_to_string(
+            list_transform(list_sort(se.owed_months), lambda m: strftime(m, '%b %Y')), ', '
+        ) as missing_months
+    from site_evaluations_due as se
+    left join site_facts_during as f
+        on f.site_code = se.site_code
+        and f.valid_from <= se.evaluated_on
+        and (f.valid_until is null or f.valid_until > se.evaluated_on)
+    left join owed_received as r on r.evaluated_on = se.evaluated_on and r.site_code = se.site_code
 ),
 
 raised as (
@@ -264,8 +230,24 @@ raised as (
 
 select * from raised;
 
+-- The flags raised at every month end from `since` to `until`: from the log where it is usable.
+create or replace temp macro flag_month_ends(since, until) as table
+    select l.evaluated_on, l.site_code, s.site_name, l.flag, l.severity, l.reason
+    from flag_log as l
+    inner join sites as s using (site_code)
+    where l.evaluated_on >= since::date
+        and l.evaluated_on <= until::date
+        and l.evaluated_on <= (select usable_through from flag_log_state)
+    union all
+    select * from flags_between(greatest(since::date, (select usable_through from flag_log_state) + 1), until, null);
+
 create or replace temp macro flags_now(as_of) as table
-    select * from flag_history(as_of, as_of);
+    select * from flags_between(as_of, as_of, as_of);
+
+create or replace temp macro flag_history(as_of, since) as table
+    select * from flag_month_ends(since, as_of::date - 1)
+    union all
+    select * from flags_now(as_of);
 
 -- Every site's status as of a date: Withdrawn from its withdrawal date, Not live
 -- before go-live, else Stalled (any red flag), At risk (any amber) or On track.

@@ -3,28 +3,8 @@
 -- stands against its straight-line recruitment trajectory.
 
 create or replace temp macro site_positions(as_of) as table
-with current as (
-    select * from current_returns(as_of)
-),
-
-latest as (
-    select *
-    from current
-    qualify row_number() over (partition by site_code order by period_end desc) = 1
-),
-
-spend as (
-    select
-        site_code,
-        count(*) as returns_known,
-        sum(spend_care_gbp) as spend_care_to_date_gbp,
-        sum(spend_infrastructure_gbp) as spend_infrastructure_to_date_gbp,
-        sum(spend_care_gbp) filter (where period_end >= financial_year_start(as_of::date)) as spend_care_year_gbp,
-        sum(spend_infrastructure_gbp) filter (where period_end >= financial_year_start(as_of::date))
-            as spend_infrastructure_year_gbp,
-        max(submitted_on) as last_submitted_on
-    from current
-    group by site_code
+with positions as (
+    select * from facts_on(as_of)
 )
 
 select
@@ -46,14 +26,14 @@ select
         when s.go_live > as_of then 'Not live'
         else 'Live'
     end as phase,
-    l.period_end as latest_period_end,
-    coalesce(l.people_offered, 0) as people_offered,
-    coalesce(l.people_recruited, 0) as people_recruited,
-    coalesce(l.care_plans_agreed, 0) as care_plans_agreed,
-    coalesce(l.budgets_notional, 0) as budgets_notional,
-    coalesce(l.budgets_third_party, 0) as budgets_third_party,
-    coalesce(l.budgets_direct_payment, 0) as budgets_direct_payment,
-    coalesce(l.budgets_total, 0) as budgets_total,
+    p.latest_period_end,
+    coalesce(p.people_offered, 0) as people_offered,
+    coalesce(p.people_recruited, 0) as people_recruited,
+    coalesce(p.care_plans_agreed, 0) as care_plans_agreed,
+    coalesce(p.budgets_notional, 0) as budgets_notional,
+    coalesce(p.budgets_third_party, 0) as budgets_third_party,
+    coalesce(p.budgets_direct_payment, 0) as budgets_direct_payment,
+    coalesce(p.budgets_total, 0) as budgets_total,
     coalesce(p.spend_care_to_date_gbp, 0) as spend_care_to_date_gbp,
     coalesce(p.spend_infrastructure_to_date_gbp, 0) as spend_infrastructure_to_date_gbp,
     coalesce(p.spend_care_year_gbp, 0) as spend_care_year_gbp,
@@ -67,5 +47,4 @@ select
         )
     end as expected_by_now
 from sites as s
-left join latest as l on l.site_code = s.site_code
-left join spend as p on p.site_code = s.site_code;
+left join positions as p on p.site_code = s.site_code;

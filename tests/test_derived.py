@@ -1,0 +1,138 @@
+"""The derived data (tracker/derived.py) always equals what the returns say, however it got there."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+from conftest import csv_bytes, ingest
+
+from tracker import config, derived, integrity, queries
+from tracker.ingest import load_register
+from tracker.voids import void_return
+
+# A plain, slow statement of a site's position as of a day, straight from the versions that count:
+# the fast path (site_facts) must agree with it on every day.
+REFERENCE_POSITIONS = """
+select
+    site_code,
+    count(*) as returns_known,
+    max(period_end) as latest_period_end,
+    arg_max(people_recruited, period_end) as people_recruited,
+    arg_max(budgets_total, period_end) as budgets_total,
+    sum(spend_care_gbp) as spend_care_to_date_gbp,
+    sum(spend_infrastructure_gbp) as spend_infrastructure_to_date_gbp,
+    coalesce(sum(spend_care_gbp) filter (where period_end >= financial_year_start($d::date)), 0) as spend_care_year_gbp,
+    max(submitted_on) as last_submitted_on
+from current_returns($d)
+group by site_code
+order by site_code
+"""
+FAST_POSITIONS = """
+select
+    site_code, returns_known, latest_period_end, people_recruited, budgets_total,
+    spend_care_to_date_gbp, spend_infrastructure_to_date_gbp, spend_care_year_gbp, last_submitted_on
+from site_positions($d)
+where returns_known > 0
+order by site_code
+"""
+
+
+def days(first: dt.date, last: dt.date):
+    d = first
+    while d <= last:
+        yield d
+        d += dt.timedelta(days=1)
+
+
+def busy_store(store):
+    """The fixture after the awkward cases: a late back-dated resubmission, a void, a register change."""
+    late = csv_bytes(
+        # sent in December but dated 20 Feb, so it counted from 20 Feb: every derived row from then changes
+        "AAA,2010-01-31,30,11,8,5,1,0,900.00,1500.00,2010-02-20,back-dated",
+    )
+    assert ingest(store, "late.csv", late).outcome == "accepted"
+    void_return(store, "BBB", dt.date(2010, 3, 31), "sent twice", user="tester")
+    return store
+
+
+def test_fixture_derived_data_matches_a_fresh_derivation(store):
+    assert integrity.check(busy_store(store)) == []
+
+
+def test_positions_from_facts_equal_a_plain_aggregate_on_every_day(store):
+    busy_store(store)
+    seen = set()
+    with store.read() as con:
+        for d in days(dt.date(2010, 1, 1), dt.date(2010, 12, 31)):
+            fast = con.execute(FAST_POSITIONS, {"d": d}).fetchall()
+            slow = con.execute(REFERENCE_POSITIONS, {"d": d}).fetchall()
+            assert fast == slow, d
+            seen.update(fast)
+    assert len(seen) >= 8  # positions changed as each file, the late resubmission and the void arrived
+
+
+def test_the_flag_log_gives_the_same_history_as_evaluating_afresh(store):
+    busy_store(store)
+    as_of = dt.date(2010, 12, 31)
+    history_sql = "select * from flag_history($d, date '1900-01-01') order by all"
+    with store.read() as con:
+        assert derived.usable_through(con) >= dt.date(2010, 3, 31)
+        logged = queries.frame(con, "site_flags", as_of=as_of, region=None, cohort=None)
+        history = con.execute(history_sql, {"d": as_of}).fetchall()
+        # What a reader does when the log was filled under other rules: evaluate every month end afresh.
+        con.execute("create or replace temp table flag_log_state as select date '0001-01-01' as usable_through")
+        live = queries.frame(con, "site_flags", as_of=as_of, region=None, cohort=None)
+        live_history = con.execute(history_sql, {"d": as_of}).fetchall()
+    assert len(history) > 10 and not logged.empty
+    assert live_history == history
+    assert live.equals(logged)
+
+
+def test_new_rules_are_applied_to_the_log_on_the_next_write(store, monkeypatch):
+    original = config.current()
+    stricter = dataclasses.replace(original, flags={**original.flags, "no_recruits_after_months": 1})
+    for target in (config, derived):
+        monkeypatch.setattr(target, "current", lambda: stricter)
+    monkeypatch.setattr("tracker.store.current", lambda: stricter)
+    with store.read() as con:
+        assert derived.is_stale(con)
+        assert derived.usable_through(con) == derived.NEVER
+    store.upgrade()  # what the dashboard and every command do on opening
+    with store.read() as con:
+        assert not derived.is_stale(con)
+        assert derived.usable_through(con) != derived.NEVER
+    assert integrity.check(store) == []
+
+
+@pytest.mark.parametrize(
+    ("table", "change", "meaning"),
+    [
+        (
+            "returns",
+            "set superseded_from = null where return_id = (select min(return_id) from returns)",
+            "known/superseded",
+        ),
+        ("site_facts", "set people_recruited = people_recruited + 1 where valid_until is null", "site facts"),
+        ("flag_log", "set reason = 'tampered' where rowid = (select min(rowid) from flag_log)", "flag"),
+    ],
+)
+def test_check_notices_derived_data_that_has_drifted(store, table, change, meaning):
+    busy_store(store)
+    with store.write() as con:
+        con.execute(f"update {table} {change}")
+    problems = integrity.check(store)
+    assert any(meaning in p for p in problems), problems
+
+
+def test_a_register_change_rederives_everything(store, tmp_path):
+    from conftest import DATA
+
+    text = (DATA / "sites.csv").read_text()
+    header, *rows = text.splitlines()
+    moved = [header, *[r.replace("2010-01-01,40", "2010-03-01,40") if r.startswith("AAA") else r for r in rows]]
+    assert moved[1:] != rows
+    result = load_register(store, "sites.csv", ("\n".join(moved) + "\n").encode(), user="tester")
+    assert result.ok, result.problems
+    assert integrity.check(store) == []

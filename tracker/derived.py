@@ -1,0 +1,101 @@
+"""Derived data, brought up to date inside every write so that reads stay fast at scale.
+
+Two things are derived, and both can be rebuilt from the loaded data at any time:
+
+* each return version's span: ``known_from`` (set when it is inserted) and ``superseded_from``
+  (the day a later-loaded version of the same month became known). Choosing the versions that
+  count on a day is then a filter instead of a sort of every version.
+* ``flag_log``: the flags raised at every month end up to the latest day a return became known,
+  evaluated by the same SQL macro the dashboard uses for any other day (``flags_between``).
+  ``flag_history`` reads it for the month ends it covers, so a flag's "since" date costs a
+  lookup instead of re-evaluating every site at every month end.
+
+The log is stamped with the flag rules it was filled under. A reader whose rules differ (someone
+edited tracker.toml) does not use it and evaluates live; the next write, or the dashboard's next
+start, refills it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import duckdb
+
+from tracker import queries
+from tracker.config import current
+
+THROUGH_KEY = "flag_log_through"
+SETTINGS_KEY = "flag_log_settings"
+NEVER = dt.date(1, 1, 1)
+
+
+def settings_stamp() -> str:
+    """The flag rules in force, as stored beside the log they filled."""
+    return json.dumps(current().settings_row(), sort_keys=True)
+
+
+def usable_through(con: duckdb.DuckDBPyConnection) -> dt.date:
+    """The last month end the flag log may be read for (NEVER when it was filled under other rules)."""
+    try:
+        rows = dict(
+            con.execute(
+                "select key, value from meta where key in ($a, $b)", {"a": THROUGH_KEY, "b": SETTINGS_KEY}
+            ).fetchall()
+        )
+    except duckdb.CatalogException:  # not (yet) a tracker database
+        return NEVER
+    if rows.get(SETTINGS_KEY) != settings_stamp() or not rows.get(THROUGH_KEY):
+        return NEVER
+    return dt.date.fromisoformat(rows[THROUGH_KEY])
+
+
+def publish_state(con: duckdb.DuckDBPyConnection) -> None:
+    """Tell this connection's macros how far the flag log can be trusted."""
+    con.execute(
+        "create or replace temp table flag_log_state as select $d::date as usable_through",
+        {"d": usable_through(con)},
+    )
+
+
+def refresh(con: duckdb.DuckDBPyConnection, first_return_id: int | None = None) -> None:
+    """Bring the derived data up to date after versions numbered ``first_return_id`` on were added.
+
+    ``None`` rebuilds everything (after the register changes, a restore or a change of rules).
+    Runs inside the caller's transaction, so the derived data commits, or not, with the load.
+    """
+    horizon = queries.execute(con, "derive/log_horizon").fetchone()[0]
+    stamp = settings_stamp()
+    state = usable_through(con)
+    if first_return_id is None:
+        queries.execute(con, "derive/known_from")
+        queries.execute(con, "derive/supersession", first_return_id=0)
+        changed = NEVER
+    else:
+        queries.execute(con, "derive/supersession", first_return_id=first_return_id)
+        changed = queries.execute(con, "derive/change_window", first_return_id=first_return_id).fetchone()[0]
+    if changed is not None:
+        queries.execute(con, "derive/facts_clear", from_day=changed)
+        queries.execute(con, "derive/facts_fill", from_day=changed)
+        queries.execute(con, "derive/facts_link", from_day=changed)
+    if state == NEVER:
+        start = NEVER
+    else:
+        start = min(d for d in (changed, state + dt.timedelta(days=1), horizon) if d is not None)
+    queries.execute(con, "derive/flag_log_clear", from_day=start)
+    if horizon is not None:
+        queries.execute(con, "derive/flag_log_fill", from_day=start, to_day=horizon)
+    con.execute(
+        "insert or replace into meta values ($k1, $v1), ($k2, $v2)",
+        {"k1": THROUGH_KEY, "v1": (horizon or NEVER).isoformat(), "k2": SETTINGS_KEY, "v2": stamp},
+    )
+    publish_state(con)
+
+
+def is_stale(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the derived data was made under other flag rules, or never made (a rebuild is due)."""
+    try:
+        stamp = con.execute("select value from meta where key = $k", {"k": SETTINGS_KEY}).fetchone()
+    except duckdb.CatalogException:
+        return False  # not a tracker database: nothing to derive from
+    return stamp is None or stamp[0] != settings_stamp()
