@@ -6,6 +6,7 @@ Not a page: dashboard.py lists the pages explicitly.
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 LINES = {"people_recruited": "Recruited", "recruitment_target": "Target (live sites)", "budgets_total": "With a budget"}
@@ -97,3 +98,46 @@ def spend_by_month(df: pd.DataFrame, date_column: str, *, title: str, side_by_si
         )
         .properties(height=260)
     )
+
+
+def binned_counts(df: pd.DataFrame, x: str, y: str, bins: int = 24) -> pd.DataFrame:
+    """Sites counted in a grid of x and y ranges: a scatter plot's shape when there are too many dots to draw."""
+    values = df[[x, y]].astype(float).fillna(0)
+    counts, x_edges, y_edges = np.histogram2d(values[x], values[y], bins=bins)
+    rows = [
+        {"x_from": x_edges[i], "x_to": x_edges[i + 1], "y_from": y_edges[j], "y_to": y_edges[j + 1], "sites": int(n)}
+        for i, j in zip(*np.nonzero(counts), strict=True)
+        for n in [counts[i, j]]
+    ]
+    return pd.DataFrame(rows, columns=["x_from", "x_to", "y_from", "y_to", "sites"])
+
+
+def curve_bands(bands: pd.DataFrame) -> alt.VConcatChart:
+    """Share of target by months since go-live: median line, middle-half and middle-80% bands, sites reporting."""
+    base = alt.Chart(bands).encode(
+        x=alt.X("months_since_go_live:Q", title="Months since go-live", axis=alt.Axis(format="d", tickMinStep=1))
+    )
+    share = alt.Axis(format="%")
+    outer = base.mark_area(opacity=0.18, color="#0072B2").encode(
+        y=alt.Y("p10:Q", title="Share of recruitment target", axis=share), y2="p90:Q"
+    )
+    inner = base.mark_area(opacity=0.35, color="#0072B2").encode(y="p25:Q", y2="p75:Q")
+    median = base.mark_line(color="#0072B2", strokeWidth=2.5).encode(
+        y="median:Q",
+        tooltip=[
+            alt.Tooltip("months_since_go_live:Q", title="Months since go-live"),
+            alt.Tooltip("sites:Q", title="Sites reporting", format=","),
+            alt.Tooltip("p10:Q", title="10th percentile", format=".0%"),
+            alt.Tooltip("p25:Q", title="25th percentile", format=".0%"),
+            alt.Tooltip("median:Q", title="Median", format=".0%"),
+            alt.Tooltip("p75:Q", title="75th percentile", format=".0%"),
+            alt.Tooltip("p90:Q", title="90th percentile", format=".0%"),
+        ],
+    )
+    bands_chart = (outer + inner + median).properties(height=340)
+    reporting = (
+        base.mark_bar(color="#999999", opacity=0.6)
+        .encode(y=alt.Y("sites:Q", title="Sites", axis=alt.Axis(format="~s")))
+        .properties(height=80)
+    )
+    return alt.vconcat(bands_chart, reporting).resolve_scale(x="shared")

@@ -10,6 +10,7 @@ import html
 import os
 import runpy
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -239,11 +240,59 @@ def flag_rules() -> None:
         st.caption(f"Thresholds from {cfg.source.name} (section [flags]).")
 
 
-def download(df: pd.DataFrame, file_name: str, label: str = "Download CSV", key: str | None = None) -> None:
-    """A CSV download of a table, safe to open in a spreadsheet."""
+def download(
+    table: pd.DataFrame | Callable[[], pd.DataFrame],
+    file_name: str,
+    label: str = "Download CSV",
+    key: str | None = None,
+) -> None:
+    """A CSV download of a table (or of what a function returns), safe to open in a spreadsheet.
+
+    The file is made when the button is pressed, not on every run: at 10,000 sites a table's
+    CSV runs to megabytes, and a page should not build (or send) it for nobody.
+    """
     from tracker.exports import csv_bytes
 
-    st.download_button(label, csv_bytes(df), file_name=file_name, mime="text/csv", icon=":material/download:", key=key)
+    def data() -> bytes:
+        return csv_bytes(table() if callable(table) else table)
+
+    st.download_button(
+        label, data, file_name=file_name, mime="text/csv", icon=":material/download:", key=key, on_click="ignore"
+    )
+
+
+PAGE_ROWS = 200  # rows of a long table sent to the browser at a time (the pilot's tables fit on one)
+
+
+def find(df: pd.DataFrame, key: str, columns: tuple[str, ...] = ("site_name", "site_code")) -> pd.DataFrame:
+    """A search box over a long table's site names and codes; gives the rows that match."""
+    text = st.text_input(
+        "Find a site", key=key, placeholder="Part of a name or code", icon=":material/search:", width=320
+    )
+    if not text.strip():
+        return df
+    wanted = text.strip().casefold()
+    hit = pd.Series(False, index=df.index)
+    for col in columns:
+        hit |= df[col].astype(str).str.casefold().str.contains(wanted, regex=False)
+    return df[hit]
+
+
+def paginate(df: pd.DataFrame, key: str, rows: int = PAGE_ROWS, noun: str = "rows") -> pd.DataFrame:
+    """One page of a long table, with a pager; the whole table when it fits on one page.
+
+    A printed page (the board pack's capture) shows the first page and says how many there are.
+    """
+    if len(df) <= rows:
+        return df
+    pages = -(-len(df) // rows)
+    if printing():
+        page = 1
+    else:
+        page = st.number_input(f"Page, of {pages:,}", min_value=1, max_value=pages, value=1, step=1, key=key, width=160)
+    start = (int(page) - 1) * rows
+    st.caption(f"{noun.capitalize()} {start + 1:,}–{min(start + rows, len(df)):,} of {len(df):,}.")
+    return df.iloc[start : start + rows]
 
 
 def auth_configured() -> bool:

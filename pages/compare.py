@@ -4,9 +4,13 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from pages import _charts as charts
 from pages import _shared as ui
 
 ui.ensure_router()
+
+CHART_SITES = 150  # above this many sites, charts show the spread (and the furthest behind), not every site
+BEHIND_BARS = 50
 
 f = ui.filters()
 st.title("Compare sites")
@@ -33,10 +37,11 @@ shown = shown.assign(
     status_order=shown.status.map({s: i for i, s in enumerate(ui.STATUS_COLOURS)}),
 ).sort_values(["status_order", "share_of_trajectory", "site_name"])
 
-st.write(f"**{len(shown)}** of {len(sites)} sites.")
+st.write(f"**{len(shown):,}** of {len(sites):,} sites.")
 if shown.empty:
     st.info("No site matches these filters.")
     st.stop()
+many = len(shown) > CHART_SITES
 
 TABLE_COLUMNS = {
     "site_name": st.column_config.TextColumn("Site", width="medium", pinned=True),
@@ -61,12 +66,14 @@ TABLE_COLUMNS = {
     ),
     "latest_period_end": st.column_config.DateColumn("Last return", format=ui.MONTH),
 }
+with st.container(horizontal=True, vertical_alignment="bottom"):
+    table_rows = ui.paginate(ui.find(shown, key="compare_find"), key="compare_page", noun="sites")
 event = st.dataframe(
-    shown[list(TABLE_COLUMNS)],
+    table_rows[list(TABLE_COLUMNS)],
     column_config=TABLE_COLUMNS,
     hide_index=True,
     width="stretch",
-    height=ui.table_height(len(shown)),
+    height=ui.table_height(len(table_rows)),
     on_select="rerun",
     selection_mode="single-row",
     key="compare_table",
@@ -74,7 +81,7 @@ event = st.dataframe(
 if not ui.printing():
     ui.download(shown[list(TABLE_COLUMNS)], f"sites_{f['as_of']}.csv", key="compare_download")
 if event and event["selection"]["rows"]:
-    ui.go_to_site(shown.iloc[event["selection"]["rows"][0]].site_code)
+    ui.go_to_site(table_rows.iloc[event["selection"]["rows"][0]].site_code)
 
 pick = alt.selection_point(fields=["site_code"], name="pick")
 status_colour = alt.Color("status:N", title="Status", scale=ui.status_scale(), legend=alt.Legend(orient="top"))
@@ -90,8 +97,11 @@ live = shown[shown.expected_by_now.notna()].copy()
 st.subheader("Progress against trajectory")
 st.caption(
     "Recruited as a share of the straight-line trajectory to each site's target. 50% and 25% mark amber and red."
+    + (f" The {BEHIND_BARS} furthest behind of {len(live):,} live sites; the table lists them all." if many else "")
 )
 live["trajectory_pct_capped"] = live.trajectory_pct.clip(upper=150).fillna(0)
+if many:
+    live = live.nsmallest(BEHIND_BARS, "trajectory_pct_capped")
 bars = (
     alt.Chart(live)
     .mark_bar()
@@ -127,27 +137,50 @@ clicked(
 left, right = st.columns(2)
 with left:
     st.subheader("Infrastructure spend and people with a budget")
-    st.caption("Each dot a site; the further up and left, the more each budget has cost in set-up.")
-    scatter = (
-        alt.Chart(shown.assign(spend=shown.spend_infrastructure_to_date_gbp.astype(float)))
-        .mark_point(filled=True, size=70)
-        .encode(
-            x=alt.X("budgets_total:Q", title="People with a budget"),
-            y=alt.Y("spend:Q", title="Infrastructure spend to date (£)", axis=alt.Axis(format="~s")),
-            color=status_colour,
-            shape=alt.Shape("status:N", scale=alt.Scale(domain=list(ui.STATUS_COLOURS)), legend=None),
-            tooltip=[
-                "site_name:N",
-                "status:N",
-                alt.Tooltip("budgets_total:Q", title="With a budget"),
-                alt.Tooltip("spend:Q", title="Infrastructure £", format=",.0f"),
-                alt.Tooltip("infrastructure_per_budget_gbp:Q", title="£ per budget", format=",.0f"),
-            ],
+    if many:
+        st.caption(f"{len(shown):,} sites: the darker a cell, the more sites in it.")
+        scatter = (
+            alt.Chart(charts.binned_counts(shown, "budgets_total", "spend_infrastructure_to_date_gbp"))
+            .mark_rect()
+            .encode(
+                x=alt.X("x_from:Q", bin="binned", title="People with a budget"),
+                x2="x_to:Q",
+                y=alt.Y("y_from:Q", bin="binned", title="Infrastructure spend to date (£)", axis=alt.Axis(format="~s")),
+                y2="y_to:Q",
+                color=alt.Color("sites:Q", title="Sites", scale=alt.Scale(scheme="blues")),
+                tooltip=[
+                    alt.Tooltip("x_from:Q", title="People with a budget, from"),
+                    alt.Tooltip("x_to:Q", title="... to under"),
+                    alt.Tooltip("y_from:Q", title="Infrastructure £, from", format=",.0f"),
+                    alt.Tooltip("y_to:Q", title="... to under", format=",.0f"),
+                    alt.Tooltip("sites:Q", title="Sites"),
+                ],
+            )
+            .properties(height=380)
         )
-        .add_params(pick)
-        .properties(height=380)
-    )
-    clicked(st.altair_chart(scatter, width="stretch", on_select="rerun", key="compare_scatter"))
+        st.altair_chart(scatter, width="stretch", key="compare_scatter_binned")
+    else:
+        scatter = (
+            alt.Chart(shown.assign(spend=shown.spend_infrastructure_to_date_gbp.astype(float)))
+            .mark_point(filled=True, size=70)
+            .encode(
+                x=alt.X("budgets_total:Q", title="People with a budget"),
+                y=alt.Y("spend:Q", title="Infrastructure spend to date (£)", axis=alt.Axis(format="~s")),
+                color=status_colour,
+                shape=alt.Shape("status:N", scale=alt.Scale(domain=list(ui.STATUS_COLOURS)), legend=None),
+                tooltip=[
+                    "site_name:N",
+                    "status:N",
+                    alt.Tooltip("budgets_total:Q", title="With a budget"),
+                    alt.Tooltip("spend:Q", title="Infrastructure £", format=",.0f"),
+                    alt.Tooltip("infrastructure_per_budget_gbp:Q", title="£ per budget", format=",.0f"),
+                ],
+            )
+            .add_params(pick)
+            .properties(height=380)
+        )
+        st.caption("Each dot a site; the further up and left, the more each budget has cost in set-up.")
+        clicked(st.altair_chart(scatter, width="stretch", on_select="rerun", key="compare_scatter"))
 with right:
     st.subheader("Regions")
     regions = ui.frame("region_rollup", as_of=f["as_of"], cohort=f["cohort"])
@@ -198,30 +231,40 @@ st.subheader("Recruitment curves, aligned by months since go-live")
 st.caption(
     "Month 0 is each site's go-live month: sites started at different times, so calendar time hides who is slow."
 )
-curves = ui.frame("recruitment_curves", **f)
-curves = curves[curves.site_code.isin(shown.site_code)]
-clicked(
-    st.altair_chart(
-        alt.Chart(curves)
-        .mark_line(point=False, strokeWidth=1.6)
-        .encode(
-            x=alt.X("months_since_go_live:Q", title="Months since go-live", axis=alt.Axis(format="d", tickMinStep=1)),
-            y=alt.Y("people_recruited:Q", title="People recruited"),
-            detail="site_code:N",
-            color=status_colour,
-            opacity=alt.condition(pick, alt.value(1), alt.value(0.45)),
-            tooltip=[
-                "site_name:N",
-                "status:N",
-                "months_since_go_live:Q",
-                alt.Tooltip("people_recruited:Q", title="Recruited"),
-                alt.Tooltip("period_end:T", title="Month", format="%b %Y"),
-            ],
-        )
-        .add_params(pick)
-        .properties(height=420),
-        width="stretch",
-        on_select="rerun",
-        key="compare_curves",
+codes = None if len(shown) == len(sites) else list(shown.site_code)
+if many:
+    bands = ui.frame("recruitment_curve_bands", **f, site_codes=codes)
+    st.caption(
+        f"{len(shown):,} sites: the line is the median site's share of its target, the bands the middle half "
+        "and the middle 80% of sites; the grey bars how many sites had reached each month."
     )
-)
+    st.altair_chart(charts.curve_bands(bands), width="stretch", key="compare_curve_bands")
+else:
+    curves = ui.frame("recruitment_curves", **f, site_codes=codes)
+    clicked(
+        st.altair_chart(
+            alt.Chart(curves)
+            .mark_line(point=False, strokeWidth=1.6)
+            .encode(
+                x=alt.X(
+                    "months_since_go_live:Q", title="Months since go-live", axis=alt.Axis(format="d", tickMinStep=1)
+                ),
+                y=alt.Y("people_recruited:Q", title="People recruited"),
+                detail="site_code:N",
+                color=status_colour,
+                opacity=alt.condition(pick, alt.value(1), alt.value(0.45)),
+                tooltip=[
+                    "site_name:N",
+                    "status:N",
+                    "months_since_go_live:Q",
+                    alt.Tooltip("people_recruited:Q", title="Recruited"),
+                    alt.Tooltip("period_end:T", title="Month", format="%b %Y"),
+                ],
+            )
+            .add_params(pick)
+            .properties(height=420),
+            width="stretch",
+            on_select="rerun",
+            key="compare_curves",
+        )
+    )

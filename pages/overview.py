@@ -1,5 +1,6 @@
 """Overview: the programme as of a date, and what changed since the month before."""
 
+import pandas as pd
 import streamlit as st
 
 from pages import _charts as charts
@@ -84,16 +85,12 @@ cols[3].metric(
     "Infrastructure spend this year", ui.gbp(now.spend_infrastructure_year_gbp), help=f"Financial year since {fy}."
 )
 
-grid = ui.frame("returns_completeness", **f)
-owed = grid[grid.status != "not yet due"]
-if not owed.empty:
-    latest_due = owed.period_end.max()
-    month = owed[owed.period_end == latest_due]
-    received = int(month.status.isin(["on time", "late", "received"]).sum())
+returns = ui.frame("returns_summary", **f).iloc[0]
+if pd.notna(returns.latest_due_month):
     budget_cols[3].metric(
-        f"Returns received for {latest_due:%B %Y}",
-        f"{received} of {len(month)}",
-        help=f"Due on {ui.uk_date(month.due_on.iloc[0])}. See the Returns page for who to chase.",
+        f"Returns received for {returns.latest_due_month:%B %Y}",
+        f"{int(returns.latest_received):,} of {int(returns.latest_owed):,}",
+        help=f"Due on {ui.uk_date(returns.latest_due_on)}. See the Returns page for who to chase.",
     )
 
 trend = ui.frame("programme_trend", **f)

@@ -19,7 +19,7 @@ st.caption(
 )
 ui.demo_banner()
 
-grid = ui.frame("returns_completeness", **f)
+summary = ui.frame("returns_summary", **f).iloc[0]
 GRID_COLOURS = {
     "on time": "#0072B2",
     "late": "#E69F00",
@@ -29,73 +29,84 @@ GRID_COLOURS = {
     "not yet due": "#E5E5E5",
 }
 GRID_LETTERS = {"late": "L", "missing": "M", "void": "V"}
+GRID_SITES = 75  # sites on one page of the grid (the pilot's 70 fit on one)
 
 tabs = st.tabs(["Completeness", "Chase list", "Data-quality warnings", "Load log", "Upload returns"])
 
 with tabs[0]:
-    if grid.empty:
+    owing = ui.frame("site_latest", **f)
+    owing = owing[owing.go_live <= pd.Timestamp(f["as_of"])]
+    if owing.empty:
         st.info("No returns are due as of this date.")
     else:
-        grid = grid.assign(
-            letter=[
-                ("R" if r else "") if s == "on time" else GRID_LETTERS.get(s, "")
-                for s, r in zip(grid.status, grid.resubmitted, strict=True)
-            ],
-            label=grid.status + grid.resubmitted.map({True: ", resubmitted", False: ""}),
-        )
-        counts = grid.status.value_counts()
         st.write(
-            " · ".join(f"**{counts.get(s, 0):,}** {s}" for s in ("on time", "late", "missing", "not yet due"))
-            + f" · **{int(grid.resubmitted.sum()):,}** resubmitted. Letters: L late, M missing, R resubmitted, V void."
+            f"**{int(summary.on_time):,}** on time · **{int(summary.late):,}** late · "
+            f"**{int(summary.missing):,}** missing · **{int(summary.not_yet_due):,}** not yet due · "
+            f"**{int(summary.resubmitted):,}** resubmitted, from {len(owing):,} sites. "
+            "Letters: L late, M missing, R resubmitted, V void."
         )
-        base = alt.Chart(grid).encode(
-            x=alt.X("yearmonth(period_end):O", title=None, axis=alt.Axis(format="%b %y", labelAngle=-60)),
-            y=alt.Y(
-                "site_name:N",
-                title=None,
-                sort="ascending",
-                axis=alt.Axis(labelLimit=240, labelOverlap=False, labelFontSize=11),
-            ),
-        )
-        cells = base.mark_rect(stroke="white", strokeWidth=1).encode(
-            color=alt.Color(
-                "status:N",
-                title="Return",
-                scale=alt.Scale(domain=list(GRID_COLOURS), range=list(GRID_COLOURS.values())),
-                legend=alt.Legend(orient="top"),
-            ),
-            tooltip=[
-                "site_name:N",
-                alt.Tooltip("period_end:T", title="Month", format="%B %Y"),
-                alt.Tooltip("due_on:T", title="Due", format="%-d %b %Y"),
-                alt.Tooltip("label:N", title="Status"),
-                alt.Tooltip("first_submitted_on:T", title="Sent", format="%-d %b %Y"),
-            ],
-        )
-        letters = base.mark_text(fontSize=9, color="white", fontWeight="bold").encode(text="letter:N")
-        st.altair_chart(
-            (cells + letters).properties(height=20 * grid.site_name.nunique() + 60),
-            width="stretch",
-            key="returns_grid",
-        )
+        with st.container(horizontal=True, vertical_alignment="bottom"):
+            found = ui.find(owing, key="returns_grid_find")
+            page = ui.paginate(found, key="returns_grid_page", rows=GRID_SITES, noun="sites")
+        grid = ui.frame("returns_completeness", **f, site_codes=list(page.site_code)) if not page.empty else None
+        if grid is None or grid.empty:
+            st.info("No site matches.")
+        else:
+            grid = grid.assign(
+                letter=[
+                    ("R" if r else "") if s == "on time" else GRID_LETTERS.get(s, "")
+                    for s, r in zip(grid.status, grid.resubmitted, strict=True)
+                ],
+                label=grid.status + grid.resubmitted.map({True: ", resubmitted", False: ""}),
+            )
+            base = alt.Chart(grid).encode(
+                x=alt.X("yearmonth(period_end):O", title=None, axis=alt.Axis(format="%b %y", labelAngle=-60)),
+                y=alt.Y(
+                    "site_name:N",
+                    title=None,
+                    sort="ascending",
+                    axis=alt.Axis(labelLimit=240, labelOverlap=False, labelFontSize=11),
+                ),
+            )
+            cells = base.mark_rect(stroke="white", strokeWidth=1).encode(
+                color=alt.Color(
+                    "status:N",
+                    title="Return",
+                    scale=alt.Scale(domain=list(GRID_COLOURS), range=list(GRID_COLOURS.values())),
+                    legend=alt.Legend(orient="top"),
+                ),
+                tooltip=[
+                    "site_name:N",
+                    alt.Tooltip("period_end:T", title="Month", format="%B %Y"),
+                    alt.Tooltip("due_on:T", title="Due", format="%-d %b %Y"),
+                    alt.Tooltip("label:N", title="Status"),
+                    alt.Tooltip("first_submitted_on:T", title="Sent", format="%-d %b %Y"),
+                ],
+            )
+            letters = base.mark_text(fontSize=9, color="white", fontWeight="bold").encode(text="letter:N")
+            st.altair_chart(
+                (cells + letters).properties(height=20 * grid.site_name.nunique() + 60),
+                width="stretch",
+                key="returns_grid",
+            )
         ui.download(
-            grid.drop(columns=["letter", "label"]),
+            lambda: ui.frame("returns_completeness", **f, site_codes=None),
             f"returns_completeness_{f['as_of']}.csv",
+            "Download every site's returns (CSV)",
             key="returns_grid_download",
         )
 
 with tabs[1]:
-    missing = grid[grid.status == "missing"].copy() if not grid.empty else grid
+    missing = ui.frame("returns_missing", **f)
     if missing.empty:
         st.success("Every return that is due has been received.", icon=":material/check_circle:")
     else:
-        missing["days_overdue"] = (pd.Timestamp(f["as_of"]) - missing.due_on).dt.days
-        chase = missing.sort_values(["period_end", "site_name"], ascending=[False, True])[
-            ["site_name", "period_end", "due_on", "days_overdue", "contact_name", "contact_email", "region"]
-        ]
-        st.write(f"**{len(chase)}** missing returns from **{chase.site_name.nunique()}** sites.")
+        st.write(f"**{len(missing):,}** missing returns from **{int(summary.sites_missing):,}** sites.")
+        with st.container(horizontal=True, vertical_alignment="bottom"):
+            found = ui.find(missing, key="returns_chase_find", columns=("site_name", "site_code", "contact_name"))
+            chase = ui.paginate(found, key="returns_chase_page", noun="missing returns")
         st.dataframe(
-            chase,
+            chase.drop(columns=["site_code"]),
             hide_index=True,
             width="stretch",
             height=ui.table_height(len(chase)),
@@ -111,7 +122,10 @@ with tabs[1]:
             key="returns_chase",
         )
         ui.download(
-            chase, f"chase_list_{f['as_of']}.csv", "Download the chase list (CSV)", key="returns_chase_download"
+            missing.drop(columns=["site_code"]),
+            f"chase_list_{f['as_of']}.csv",
+            "Download the chase list (CSV)",
+            key="returns_chase_download",
         )
 
 with tabs[2]:

@@ -32,9 +32,12 @@ st.subheader("Flags raised")
 if raised.empty:
     st.success("No site is flagged as of this date.", icon=":material/check_circle:")
 else:
-    table = raised.assign(
-        severity=raised.severity.map(ui.SEVERITY_TEXT),
-        follow_up=notes_beside(raised, notes),
+    st.write(f"**{len(raised):,}** flags on **{raised.site_code.nunique():,}** sites.")
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        page = ui.paginate(ui.find(raised, key="stalled_find"), key="stalled_page", noun="flags")
+    table = page.assign(
+        severity=page.severity.map(ui.SEVERITY_TEXT),
+        follow_up=notes_beside(page, notes),
     )
     st.dataframe(
         table[["site_name", "flag", "severity", "since", "reason", "follow_up", "region"]],
@@ -53,7 +56,13 @@ else:
         key="stalled_flags",
     )
     if not ui.printing():
-        ui.download(table.drop(columns=["cohort"]), f"flags_{f['as_of']}.csv", key="stalled_download")
+        ui.download(
+            lambda: raised.assign(
+                severity=raised.severity.map(ui.SEVERITY_TEXT), follow_up=notes_beside(raised, notes)
+            ).drop(columns=["cohort"]),
+            f"flags_{f['as_of']}.csv",
+            key="stalled_download",
+        )
 
 st.subheader(f"What changed since {ui.uk_date(before['as_of'])}")
 changes = flag_rules.status_changes(status_then, status_now)
@@ -64,6 +73,7 @@ with left:
     if changes.empty:
         st.write("No site changed status.")
     else:
+        changes = ui.paginate(changes, key="stalled_changes_page", noun="sites")
         st.dataframe(
             changes[["site_name", "change", "status_before", "status"]],
             hide_index=True,
@@ -78,6 +88,7 @@ with right:
     if both.empty:
         st.write("No flag was raised or cleared.")
     else:
+        both = ui.paginate(both, key="stalled_flag_changes_page", noun="flags")
         st.dataframe(
             both[["site_name", "change", "flag", "reason"]],
             hide_index=True,
@@ -95,7 +106,8 @@ with right:
 if not raised.empty and not ui.printing():
     st.subheader("Record a follow-up")
     with st.form("stalled_note_form", clear_on_submit=True):
-        options = [f"{r.site_name} — {r.flag}" for r in raised.itertuples()]
+        # the flags in the table above (its page, after any search): a short list at any scale
+        options = [f"{r.site_name} — {r.flag}" for r in page.itertuples()]
         choice = st.selectbox("Flag", options, key="stalled_note_flag")
         text = st.text_area(
             "Note",
@@ -104,7 +116,7 @@ if not raised.empty and not ui.printing():
             placeholder="Chased 12 Nov; first budgets expected December.",
         )
         if st.form_submit_button("Save note", icon=":material/save:"):
-            row = raised.iloc[options.index(choice)]
+            row = page.iloc[options.index(choice)]
             try:
                 add_note(ui.store(), row.site_code, row.flag, row.since.date(), f["as_of"], text, ui.user_name())
             except TrackerError as exc:

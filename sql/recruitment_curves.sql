@@ -1,6 +1,6 @@
 -- People recruited by each site month by month, aligned by months since go-live
 -- (the go-live month is month 0), as known on a date; with the site's status then.
--- Filters: $region, $cohort.
+-- $site_codes: the sites, null for all. Filters: $region, $cohort.
 select
     r.site_code,
     s.site_name,
@@ -16,4 +16,5 @@ inner join site_statuses($as_of) as st using (site_code)
 where r.period_end >= last_day(s.go_live)
     and ($region is null or s.region = $region)
     and ($cohort is null or s.cohort = $cohort)
+    and ($site_codes is null or list_contains($site_codes, s.site_code))
 order by r.site_code, r.period_end

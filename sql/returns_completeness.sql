@@ -1,70 +1,8 @@
--- Every return due from every site, from its go-live month up to a date:
--- received on time, late, missing or not yet due, and whether resubmitted.
--- The return for a month is due on the due day of the following month (tracker.toml).
--- A withdrawn site owes no return for months ending on or after it withdrew.
--- Filters: $region and $cohort, null for all.
-with months as (
-    select last_day(m::date) as period_end
-    from generate_series(
-        (select date_trunc('month', min(go_live)) from sites),
-        date_trunc('month', $as_of::date),
-        interval 1 month
-    ) as g(m)
-    where last_day(m::date) <= $as_of
-),
-
-owed as (
-    select
-        s.site_code,
-        s.site_name,
-        s.region,
-        s.contact_name,
-        s.contact_email,
-        m.period_end,
-        due_on(m.period_end) as due_on
-    from sites as s
-    inner join months as m
-        on m.period_end >= last_day(s.go_live)
-        and (s.withdrawn_on is null or m.period_end < s.withdrawn_on)
-    where ($region is null or s.region = $region)
-        and ($cohort is null or s.cohort = $cohort)
-),
-
-known as (
-    select
-        site_code,
-        period_end,
-        count(*) as versions_known,
-        min(submitted_on) as first_submitted_on,
-        bool_or(submitted_on is null) as any_undated
-    from returns
-    where period_end <= $as_of
-        and (submitted_on is null or submitted_on <= $as_of)
-    group by site_code, period_end
-),
-
-current as (
-    select site_code, period_end from current_returns($as_of)
-),
-
-final as (
-    select
-        o.*,
-        coalesce(k.versions_known, 0) as versions_known,
-        k.first_submitted_on,
-        case
-            when c.site_code is null and k.site_code is not null then 'void'
-            when k.site_code is null and o.due_on > $as_of then 'not yet due'
-            when k.site_code is null then 'missing'
-            when k.any_undated and k.first_submitted_on is null then 'received'
-            when k.first_submitted_on <= o.due_on then 'on time'
-            else 'late'
-        end as status,
-        coalesce(k.versions_known, 0) > 1 as resubmitted
-    from owed as o
-    left join known as k using (site_code, period_end)
-    left join current as c using (site_code, period_end)
-)
-
-select * from final
+-- Every return due from the sites on one page of the returns grid, up to a date (see the
+-- owed_returns macro): $site_codes lists the sites, null for all. Filters: $region, $cohort.
+select * exclude (cohort)
+from owed_returns($as_of)
+where ($region is null or region = $region)
+    and ($cohort is null or cohort = $cohort)
+    and ($site_codes is null or list_contains($site_codes, site_code))
 order by site_name, period_end

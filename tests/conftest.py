@@ -78,3 +78,14 @@ def demo_db(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     demo.build(path, DEMO_DATA)
     return path
+
+
+@pytest.fixture(scope="session")
+def scaled_db(tmp_path_factory) -> Path:
+    """A national-sized shape in small: 400 generated sites over 24 months (too many to draw one by one)."""
+    from tracker import demo
+
+    programme, meta = demo.generate_scaled(400, 24)
+    path = tmp_path_factory.mktemp("scaled") / "scaled.duckdb"
+    demo.build_generated(path, programme, meta)
+    return path

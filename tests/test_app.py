@@ -70,7 +70,7 @@ def test_overview_headline_figures_are_the_sqls(demo_copy):
     deltas = {m.label: m.delta for m in at.metric}
     assert deltas["People recruited"] == f"{head.people_recruited - before.people_recruited:+,}"
     # The returns received for October 2010, worked out from the completeness query.
-    grid = sql(demo_copy, "returns_completeness", as_of=NOV_2010, region=None, cohort=None)
+    grid = sql(demo_copy, "returns_completeness", as_of=NOV_2010, region=None, cohort=None, site_codes=None)
     october = grid[grid.period_end == pd.Timestamp(2010, 10, 31)]
     received = october.status.isin(["on time", "late", "received"]).sum()
     assert shown["Returns received for October 2010"] == f"{received} of {len(october)}"
@@ -135,7 +135,7 @@ def test_site_detail_shows_the_chosen_site(demo_copy):
 
 def test_returns_chase_list_is_the_missing_returns(demo_copy):
     at = app("pages/returns.py", as_of="2010-11-30")
-    grid = sql(demo_copy, "returns_completeness", as_of=NOV_2010, region=None, cohort=None)
+    grid = sql(demo_copy, "returns_completeness", as_of=NOV_2010, region=None, cohort=None, site_codes=None)
     chase = next(df.value for df in at.dataframe if "days_overdue" in df.value.columns)
     assert len(chase) == (grid.status == "missing").sum()
     assert set(chase.columns) >= {"contact_name", "contact_email"}

@@ -86,7 +86,7 @@ def test_programme_trend_carries_positions_forward_and_drops_withdrawn_sites(sto
 
 
 def test_returns_completeness_on_time_late_missing_and_resubmitted(store):
-    grid = run(store, "returns_completeness", as_of=D(2010, 4, 16), **ALL)
+    grid = run(store, "returns_completeness", as_of=D(2010, 4, 16), **ALL, site_codes=None)
     got = {(r.site_code, r.period_end.date()): (r.status, r.resubmitted) for r in grid.itertuples()}
     assert got == {
         ("AAA", D(2010, 1, 31)): ("on time", False),  # sent 10 Feb, due 15 Feb
@@ -98,16 +98,46 @@ def test_returns_completeness_on_time_late_missing_and_resubmitted(store):
         ("DDD", D(2010, 3, 31)): ("late", False),  # sent 16 Apr
     }
     # A day earlier DDD's March return is not yet known: due 15 Apr, so missing.
-    earlier = run(store, "returns_completeness", as_of=D(2010, 4, 15), **ALL)
+    earlier = run(store, "returns_completeness", as_of=D(2010, 4, 15), **ALL, site_codes=None)
     ddd_march = earlier[(earlier.site_code == "DDD") & (earlier.period_end == pd.Timestamp(D(2010, 3, 31)))]
     assert ddd_march.status.tolist() == ["missing"]
     # Before its due date a return not yet sent is "not yet due".
-    april = run(store, "returns_completeness", as_of=D(2010, 4, 30), **ALL)
+    april = run(store, "returns_completeness", as_of=D(2010, 4, 30), **ALL, site_codes=None)
     assert set(april[april.period_end == pd.Timestamp(D(2010, 4, 30))].status) == {"not yet due"}
 
 
+def test_returns_summary_counts_the_grid_by_hand(store):
+    # The grid above on 16 Apr 2010: 4 on time, 2 late (1 resubmitted), 1 missing (DDD, Feb).
+    summary = run(store, "returns_summary", as_of=D(2010, 4, 16), **ALL).iloc[0]
+    assert (summary.on_time, summary.late, summary.missing, summary.not_yet_due) == (4, 2, 1, 0)
+    assert (summary.resubmitted, summary.sites_missing) == (1, 1)
+    # March is the latest month due (15 Apr): AAA, BBB and DDD owe it and all three sent it.
+    assert summary.latest_due_month.date() == D(2010, 3, 31)
+    assert (summary.latest_owed, summary.latest_received) == (3, 3)
+    assert summary.latest_due_on.date() == D(2010, 4, 15)
+
+
+def test_chase_list_is_the_missing_returns_with_days_overdue(store):
+    chase = run(store, "returns_missing", as_of=D(2010, 4, 16), **ALL)
+    assert chase[["site_code", "days_overdue"]].values.tolist() == [["DDD", 32]]  # due 15 Mar
+    assert chase.period_end.tolist() == [pd.Timestamp(D(2010, 2, 28))]
+
+
+def test_grid_for_one_page_of_sites(store):
+    page = run(store, "returns_completeness", as_of=D(2010, 4, 16), **ALL, site_codes=["BBB", "DDD"])
+    assert sorted(set(page.site_code)) == ["BBB", "DDD"] and len(page) == 4
+
+
+def test_no_return_is_owed_for_months_after_the_programme_window(store):
+    from tracker.config import current
+
+    after = current().end + dt.timedelta(days=60)  # two months after the window closed
+    grid = run(store, "returns_completeness", as_of=after, **ALL, site_codes=None)
+    assert grid.period_end.max() == pd.Timestamp(current().end)
+
+
 def test_withdrawn_site_owes_no_returns_after_it_left(store):
-    grid = run(store, "returns_completeness", as_of=D(2010, 12, 31), **ALL)
+    grid = run(store, "returns_completeness", as_of=D(2010, 12, 31), **ALL, site_codes=None)
     assert grid[grid.site_code == "DDD"].period_end.max() == pd.Timestamp(D(2010, 9, 30))
     assert "CCC" not in set(grid.site_code)  # goes live in 2011
 

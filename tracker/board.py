@@ -104,10 +104,8 @@ def figures(
         status_now = queries.frame(con, "site_status", as_of=as_of, **scope)
         status_then = queries.frame(con, "site_status", as_of=compare_to, **scope)
         flagged = queries.frame(con, "site_flags", as_of=as_of, **scope)
-        grid = queries.frame(con, "returns_completeness", as_of=as_of, **scope)
-    owed = grid[grid.status != "not yet due"]
-    latest_due = owed.period_end.max() if not owed.empty else None
-    month = owed[owed.period_end == latest_due] if latest_due is not None else owed
+        returns = queries.frame(con, "returns_summary", as_of=as_of, **scope).iloc[0]
+    latest_due = None if pd.isna(returns.latest_due_month) else pd.Timestamp(returns.latest_due_month).date()
     return BoardFigures(
         as_of=as_of,
         compare_to=compare_to,
@@ -121,7 +119,7 @@ def figures(
         behind=behind,
         changes=flags.status_changes(status_then, status_now),
         flagged=flagged,
-        returns_received=int(month.status.isin(["on time", "late", "received"]).sum()),
-        returns_due=len(month),
-        latest_due_month=None if latest_due is None else pd.Timestamp(latest_due).date(),
+        returns_received=int(returns.latest_received),
+        returns_due=int(returns.latest_owed),
+        latest_due_month=latest_due,
     )

@@ -35,8 +35,8 @@ class Config:
     flags: dict[str, float]
 
     def settings_row(self) -> dict[str, object]:
-        """The values the SQL reads from its ``settings`` table: flag thresholds and the due day."""
-        return {"return_due_day": self.return_due_day, **self.flags}
+        """The values the SQL reads from its ``settings`` table: flag thresholds, the due day, the window's end."""
+        return {"return_due_day": self.return_due_day, "programme_end": self.end, **self.flags}
 
 
 def load(path: Path | None = None) -> Config:

@@ -23,16 +23,17 @@ import json
 import duckdb
 
 from tracker import queries
-from tracker.config import current
 
 THROUGH_KEY = "flag_log_through"
 SETTINGS_KEY = "flag_log_settings"
 NEVER = dt.date(1, 1, 1)
 
 
-def settings_stamp() -> str:
-    """The flag rules in force, as stored beside the log they filled."""
-    return json.dumps(current().settings_row(), sort_keys=True)
+def settings_stamp(con: duckdb.DuckDBPyConnection) -> str:
+    """The flag rules in force for this database, as stored beside the log they filled."""
+    from tracker.store import rules  # the store imports this module
+
+    return json.dumps(rules(con).settings_row(), sort_keys=True, default=str)
 
 
 def usable_through(con: duckdb.DuckDBPyConnection) -> dt.date:
@@ -45,7 +46,7 @@ def usable_through(con: duckdb.DuckDBPyConnection) -> dt.date:
         )
     except duckdb.CatalogException:  # not (yet) a tracker database
         return NEVER
-    if rows.get(SETTINGS_KEY) != settings_stamp() or not rows.get(THROUGH_KEY):
+    if rows.get(SETTINGS_KEY) != settings_stamp(con) or not rows.get(THROUGH_KEY):
         return NEVER
     return dt.date.fromisoformat(rows[THROUGH_KEY])
 
@@ -65,7 +66,7 @@ def refresh(con: duckdb.DuckDBPyConnection, first_return_id: int | None = None) 
     Runs inside the caller's transaction, so the derived data commits, or not, with the load.
     """
     horizon = queries.execute(con, "derive/log_horizon").fetchone()[0]
-    stamp = settings_stamp()
+    stamp = settings_stamp(con)
     state = usable_through(con)
     if first_return_id is None:
         queries.execute(con, "derive/known_from")
@@ -98,4 +99,4 @@ def is_stale(con: duckdb.DuckDBPyConnection) -> bool:
         stamp = con.execute("select value from meta where key = $k", {"k": SETTINGS_KEY}).fetchone()
     except duckdb.CatalogException:
         return False  # not a tracker database: nothing to derive from
-    return stamp is None or stamp[0] != settings_stamp()
+    return stamp is None or stamp[0] != settings_stamp(con)

@@ -165,7 +165,7 @@ MACRO_DIR = ROOT / "sql" / "macros"
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
     """Give a new connection the settings table and the macros the queries use (temporary, so read-only works)."""
-    settings = current().settings_row()
+    settings = rules(con).settings_row()
     columns = ", ".join(f"${name} as {name}" for name in settings)
     con.execute(f"create or replace temp table settings as select {columns}", settings)
     derived.publish_state(con)
@@ -202,6 +202,14 @@ def get_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
     """A value from the meta table, or None."""
     row = con.execute("select value from meta where key = $k", {"k": key}).fetchone()
     return row[0] if row else None
+
+
+def rules(con: duckdb.DuckDBPyConnection):
+    """The settings the SQL works to on this connection: programme_config, or tracker.toml's before a schema."""
+    try:
+        return programme_config(con)
+    except duckdb.CatalogException:  # no meta table yet
+        return current()
 
 
 def programme_config(con: duckdb.DuckDBPyConnection):

@@ -50,6 +50,7 @@ site_evaluations as (
 
 site_evaluations_due as (
     -- the latest `missing_returns_count` months whose returns are due, owed from the go-live month on
+    -- to the end of the programme's window
     select
         se.* exclude (latest_due),
         list_filter(
@@ -62,11 +63,15 @@ site_evaluations_due as (
     from (
         select
             se.*,
-            case
-                when day(se.evaluated_on) >= (select return_due_day from cfg)
-                    then previous_month_end(se.evaluated_on)
-                else previous_month_end(previous_month_end(se.evaluated_on))
-            end as latest_due
+            -- after the programme's window, the last months it owed returns for
+            least(
+                case
+                    when day(se.evaluated_on) >= (select return_due_day from cfg)
+                        then previous_month_end(se.evaluated_on)
+                    else previous_month_end(previous_month_end(se.evaluated_on))
+                end,
+                last_day((select programme_end from cfg))
+            ) as latest_due
         from site_evaluations as se
     ) as se
 ),
