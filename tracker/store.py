@@ -11,6 +11,7 @@ gets StoreBusy with a plain message, never DuckDB's lock error.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import time
 from collections.abc import Iterator
@@ -126,6 +127,7 @@ class Store:
             try:
                 migrate(con)
                 prepare(con)
+                install_macros(con)
                 if derived.is_stale(con):  # new schema or new flag rules: derive afresh first
                     con.execute("begin")
                     derived.refresh(con)
@@ -143,7 +145,7 @@ class Store:
                 have = get_meta(con, "schema_version")
             except duckdb.CatalogException:  # a DuckDB file that is not (yet) a tracker database
                 have = None
-            stale = have is not None and derived.is_stale(con)
+            stale = have is not None and (derived.is_stale(con) or not _macros_installed(con))
         if have is None or int(have) < latest_schema() or stale:
             with self.write():
                 pass  # write() migrates and derives
@@ -164,13 +166,47 @@ MACRO_DIR = ROOT / "sql" / "macros"
 
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
-    """Give a new connection the settings table and the macros the queries use (temporary, so read-only works)."""
+    """Give a new connection the settings table the queries read, and the macros if the file lacks them.
+
+    The settings are temporary (per connection, so read-only works). The macros in sql/macros are
+    stored in the database by the writer (``install_macros``): creating them takes tens of
+    milliseconds, too long to repeat for every short read. A database whose stored macros are not
+    this code's (an upgrade not yet written) gets temporary ones, which come first.
+    """
     settings = rules(con).settings_row()
     columns = ", ".join(f"${name} as {name}" for name in settings)
     con.execute(f"create or replace temp table settings as select {columns}", settings)
     derived.publish_state(con)
+    if not _macros_installed(con):
+        for file in sorted(MACRO_DIR.glob("*.sql")):
+            con.execute(_macro_text(file))
+
+
+def macros_version() -> str:
+    """A digest of the macro files: what the database must hold for readers to use its stored macros."""
+    digest = hashlib.sha256()
     for file in sorted(MACRO_DIR.glob("*.sql")):
-        con.execute(_macro_text(file))
+        digest.update(file.name.encode() + b"\0" + _macro_text(file).encode())
+    return digest.hexdigest()[:16]
+
+
+def _macros_installed(con: duckdb.DuckDBPyConnection) -> bool:
+    try:
+        return get_meta(con, MACROS_KEY) == macros_version()
+    except duckdb.CatalogException:  # no meta table yet
+        return False
+
+
+def install_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Store this code's macros in the database (the writer does this once per change of sql/macros)."""
+    if _macros_installed(con):
+        return
+    for file in sorted(MACRO_DIR.glob("*.sql")):
+        con.execute(_macro_text(file).replace("create or replace temp macro", "create or replace macro"))
+    set_meta(con, MACROS_KEY, macros_version())
+
+
+MACROS_KEY = "macros_version"
 
 
 @cache

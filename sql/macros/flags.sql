@@ -27,11 +27,7 @@ create or replace temp macro all_evaluation_dates(as_of) as table
     select * from evaluation_dates(as_of, date '1900-01-01');
 
 create or replace temp macro flags_between(from_day, to_day, extra_day) as table
-with cfg as (
-    select * from settings
-),
-
-site_evaluations as (
+with site_evaluations as (
     select
         e.evaluated_on,
         s.site_code,
@@ -41,39 +37,35 @@ site_evaluations as (
         s.target_date,
         datediff('month', s.go_live, e.evaluated_on)
         - case when (s.go_live + to_months(datediff('month', s.go_live, e.evaluated_on)))::date > e.evaluated_on
-            then 1 else 0 end as months_live
+            then 1 else 0 end as months_live,
+        -- the latest month whose return is due (after the programme's window: its last month)
+        least(
+            case
+                when day(e.evaluated_on) >= cfg.return_due_day then previous_month_end(e.evaluated_on)
+                else previous_month_end(previous_month_end(e.evaluated_on))
+            end,
+            last_day(cfg.programme_end)
+        ) as latest_due,
+        cfg.*
     from evaluation_days(from_day, to_day, extra_day) as e
     inner join sites as s
         on s.go_live <= e.evaluated_on
         and (s.withdrawn_on is null or s.withdrawn_on > e.evaluated_on)
+    cross join settings as cfg
 ),
 
 site_evaluations_due as (
     -- the latest `missing_returns_count` months whose returns are due, owed from the go-live month on
-    -- to the end of the programme's window
     select
         se.* exclude (latest_due),
         list_filter(
             list_transform(
-                range(0, greatest(1, (select missing_returns_count from cfg))::bigint),
+                range(0, greatest(1, se.missing_returns_count)::bigint),
                 lambda k: last_day(date_trunc('month', se.latest_due) - to_months(k))::date
             ),
             lambda m: m >= last_day(se.go_live)
         ) as owed_months
-    from (
-        select
-            se.*,
-            -- after the programme's window, the last months it owed returns for
-            least(
-                case
-                    when day(se.evaluated_on) >= (select return_due_day from cfg)
-                        then previous_month_end(se.evaluated_on)
-                    else previous_month_end(previous_month_end(se.evaluated_on))
-                end,
-                last_day((select programme_end from cfg))
-            ) as latest_due
-        from site_evaluations as se
-    ) as se
+    from site_evaluations as se
 ),
 
 site_facts_during as (
@@ -112,27 +104,15 @@ facts as (
         f.first_budget_period,
         coalesce(f.spend_care_to_date_gbp, 0)::double as care_to_date,
         coalesce(f.spend_infrastructure_to_date_gbp, 0)::double as infrastructure_to_date,
-        coalesce(
-            list_count(f.recent_care[1:(select no_care_spend_returns from cfg)]) > 0
-            and list_count(list_filter(f.recent_care[1:(select no_care_spend_returns from cfg)], lambda x: x <> 0)) = 0,
-            false
-        ) as no_recent_care_spend,
+        f.recent_care[1:se.no_care_spend_returns] as recent_care,
         se.recruitment_target * least(
             1.0,
             datediff('day', se.go_live, se.evaluated_on) / greatest(1, datediff('day', se.go_live, se.target_date))
         ) as expected,
-        len(f.live_recruited[1:(select plateau_returns from cfg)]) as plateau_returns,
-        f.live_recruited[1] as plateau_latest,
-        list_last(f.live_recruited[1:(select plateau_returns from cfg)]) as plateau_earliest,
-        list_last(f.live_periods[1:(select plateau_returns from cfg)]) as plateau_first,
-        f.live_periods[1] as plateau_last,
-        se.owed_months[1] as latest_due,
-        len(se.owed_months) > 0 and not list_contains(coalesce(r.months, []), se.owed_months[1]) as latest_missing,
-        len(se.owed_months) as owed,
-        len(se.owed_months) - len(coalesce(r.months, [])) as missing,
-        array_to_string(
-            list_transform(list_sort(se.owed_months), lambda m: strftime(m, '%b %Y')), ', '
-        ) as missing_months
+        f.live_recruited[1:se.plateau_returns] as plateau_counts,
+        f.live_periods[1:se.plateau_returns] as plateau_periods,
+        se.owed_months[1] as latest_owed,
+        coalesce(r.months, []) as received_months
     from site_evaluations_due as se
     left join site_facts_during as f
         on f.site_code = se.site_code
@@ -142,98 +122,91 @@ facts as (
 ),
 
 raised as (
+    -- each rule gives a flag or nothing; one pass over the facts
     select
-        evaluated_on, site_code, site_name, 'NO_RECRUITS' as flag, 'red' as severity,
-        format(
-            'No one recruited {} months after go-live ({}){}',
-            months_live, strftime(go_live, '%b %Y'), case when no_return then '; no return received' else '' end
-        ) as reason
+        evaluated_on,
+        site_code,
+        site_name,
+        unnest(list_filter([
+            case when months_live >= no_recruits_after_months and recruited = 0 then {
+                'flag': 'NO_RECRUITS', 'severity': 'red',
+                'reason': format(
+                    'No one recruited {} months after go-live ({}){}',
+                    months_live, strftime(go_live, '%b %Y'),
+                    case when no_return then '; no return received' else '' end
+                )
+            } end,
+            case when first_recruited_period is not null
+                and (first_recruited_period + to_months(no_budgets_after_months))::date <= evaluated_on
+                and budgets = 0 then {
+                'flag': 'NO_BUDGETS', 'severity': 'red',
+                'reason': format(
+                    '{:,} recruited (first in {}) but no budget of any kind in place',
+                    recruited, strftime(first_recruited_period, '%b %Y')
+                )
+            } end,
+            case when first_budget_period is not null
+                and (first_budget_period + to_months(no_care_spend_after_months))::date <= evaluated_on
+                and list_count(recent_care) > 0
+                and list_count(list_filter(recent_care, lambda x: x <> 0)) = 0 then {
+                'flag': 'NO_CARE_SPEND', 'severity': 'red',
+                'reason': format(
+                    '{:,} with a budget (first in {}) but nothing spent on care in the last {} returns',
+                    budgets, strftime(first_budget_period, '%b %Y'), no_care_spend_returns
+                )
+            } end,
+            case when months_live >= behind_target_after_months
+                and expected > 0
+                and recruited < behind_target_amber_below * expected then {
+                'flag': 'BEHIND_TARGET',
+                'severity': case when recruited < behind_target_red_below * expected then 'red' else 'amber' end,
+                'reason': format(
+                    '{:,} of {:,} recruited; {:,} expected by now ({}%)',
+                    recruited, recruitment_target, round(expected)::bigint, round(100 * recruited / expected)::bigint
+                )
+            } end,
+            case when len(plateau_counts) >= plateau_returns
+                and plateau_counts[1] <= list_last(plateau_counts)
+                and plateau_counts[1] < recruitment_target then {
+                'flag': 'PLATEAU', 'severity': 'amber',
+                'reason': format(
+                    'No rise in people recruited over the last {} returns ({} to {}: {:,} to {:,}); target {:,}',
+                    len(plateau_counts), strftime(list_last(plateau_periods), '%b %Y'),
+                    strftime(plateau_periods[1], '%b %Y'), list_last(plateau_counts), plateau_counts[1],
+                    recruitment_target
+                )
+            } end,
+            case when months_live >= set_up_only_after_months
+                and infrastructure_to_date >= set_up_only_min_infrastructure_gbp
+                and care_to_date < set_up_only_max_care_share * infrastructure_to_date then {
+                'flag': 'SET_UP_ONLY', 'severity': 'amber',
+                'reason': format(
+                    '£{:,} spent on infrastructure but £{:,} ({}%) on care',
+                    round(infrastructure_to_date)::bigint, round(care_to_date)::bigint,
+                    round(100 * care_to_date / infrastructure_to_date)::bigint
+                )
+            } end,
+            case when latest_owed is not null and not list_contains(received_months, latest_owed) then {
+                'flag': 'LATE_RETURN', 'severity': 'amber',
+                'reason': format(
+                    'Return for {} not received (due {})',
+                    strftime(latest_owed, '%B %Y'), strftime(due_on(latest_owed), '%-d %b %Y')
+                )
+            } end,
+            case when len(owed_months) = missing_returns_count and len(received_months) = 0 then {
+                'flag': 'MISSING_RETURNS', 'severity': 'red',
+                'reason': format(
+                    'Last {} returns not received ({}; the latest was due {})',
+                    len(owed_months),
+                    array_to_string(list_transform(list_sort(owed_months), lambda m: strftime(m, '%b %Y')), ', '),
+                    strftime(due_on(latest_owed), '%-d %b %Y')
+                )
+            } end
+        ], lambda x: x is not null), recursive := true)
     from facts
-    where months_live >= (select no_recruits_after_months from cfg) and recruited = 0
-
-    union all
-    select
-        evaluated_on, site_code, site_name, 'NO_BUDGETS', 'red',
-        format(
-            '{:,} recruited (first in {}) but no budget of any kind in place',
-            recruited, strftime(first_recruited_period, '%b %Y')
-        )
-    from facts
-    where first_recruited_period is not null
-        and (first_recruited_period + to_months((select no_budgets_after_months from cfg)))::date <= evaluated_on
-        and budgets = 0
-
-    union all
-    select
-        evaluated_on, site_code, site_name, 'NO_CARE_SPEND', 'red',
-        format(
-            '{:,} with a budget (first in {}) but nothing spent on care in the last {} returns',
-            budgets, strftime(first_budget_period, '%b %Y'), (select no_care_spend_returns from cfg)
-        )
-    from facts
-    where first_budget_period is not null
-        and (first_budget_period + to_months((select no_care_spend_after_months from cfg)))::date <= evaluated_on
-        and no_recent_care_spend
-
-    union all
-    select
-        evaluated_on, site_code, site_name, 'BEHIND_TARGET',
-        case when recruited < (select behind_target_red_below from cfg) * expected then 'red' else 'amber' end,
-        format(
-            '{:,} of {:,} recruited; {:,} expected by now ({}%)',
-            recruited, recruitment_target, round(expected)::bigint, round(100 * recruited / expected)::bigint
-        )
-    from facts
-    where months_live >= (select behind_target_after_months from cfg)
-        and expected > 0
-        and recruited < (select behind_target_amber_below from cfg) * expected
-
-    union all
-    select
-        evaluated_on, site_code, site_name, 'PLATEAU', 'amber',
-        format(
-            'No rise in people recruited over the last {} returns ({} to {}: {:,} to {:,}); target {:,}',
-            plateau_returns, strftime(plateau_first, '%b %Y'), strftime(plateau_last, '%b %Y'),
-            plateau_earliest, plateau_latest, recruitment_target
-        )
-    from facts
-    where plateau_returns >= (select plateau_returns from cfg)
-        and plateau_latest <= plateau_earliest
-        and plateau_latest < recruitment_target
-
-    union all
-    select
-        evaluated_on, site_code, site_name, 'SET_UP_ONLY', 'amber',
-        format(
-            '£{:,} spent on infrastructure but £{:,} ({}%) on care',
-            round(infrastructure_to_date)::bigint, round(care_to_date)::bigint,
-            round(100 * care_to_date / infrastructure_to_date)::bigint
-        )
-    from facts
-    where months_live >= (select set_up_only_after_months from cfg)
-        and infrastructure_to_date >= (select set_up_only_min_infrastructure_gbp from cfg)
-        and care_to_date < (select set_up_only_max_care_share from cfg) * infrastructure_to_date
-
-    union all
-    select
-        evaluated_on, site_code, site_name, 'LATE_RETURN', 'amber',
-        format(
-            'Return for {} not received (due {})',
-            strftime(latest_due, '%B %Y'), strftime(due_on(latest_due), '%-d %b %Y')
-        )
-    from facts
-    where latest_missing
-
-    union all
-    select
-        evaluated_on, site_code, site_name, 'MISSING_RETURNS', 'red',
-        format('Last {} returns not received ({}; the latest was due {})',
-            missing, missing_months, strftime(due_on(latest_due), '%-d %b %Y'))
-    from facts
-    where owed = (select missing_returns_count from cfg) and missing = owed
 )
 
-select * from raised;
+select evaluated_on, site_code, site_name, flag, severity, reason from raised;
 
 -- The flags raised at every month end from `since` to `until`: from the log where it is usable.
 create or replace temp macro flag_month_ends(since, until) as table
