@@ -64,6 +64,18 @@ def frame(name: str, **params: object) -> pd.DataFrame:
     return _frame(name, store().version(), tuple(sorted(params.items())))
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _board(version: str, as_of: dt.date, compare_to: dt.date | None, region: str | None, cohort: str | None):
+    from tracker import board
+
+    return board.figures(store(), as_of, compare_to, region, cohort)
+
+
+def board_figures(as_of: dt.date, compare_to: dt.date | None, region: str | None, cohort: str | None):
+    """The board's figures (tracker.board.figures), cached until the database changes."""
+    return _board(store().version(), as_of, compare_to, region, cohort)
+
+
 @st.cache_data(show_spinner=False)
 def _meta(version: str) -> dict:
     with store().read() as con:

@@ -9,7 +9,6 @@ import streamlit as st
 
 from pages import _charts as charts
 from pages import _shared as ui
-from tracker import board
 
 ui.ensure_router()
 
@@ -35,7 +34,7 @@ try:
     compare_to = dt.date.fromisoformat(raw) if raw else None
 except ValueError:
     compare_to = None
-fig = board.figures(ui.store(), f["as_of"], compare_to, f["region"], f["cohort"])
+fig = ui.board_figures(f["as_of"], compare_to, f["region"], f["cohort"])
 now, week, month = fig.now, fig.last_pack, fig.last_month
 
 scope = " · ".join(x for x in (f["region"], f["cohort"] and f"{f['cohort']} cohort") if x)

@@ -1,7 +1,24 @@
--- The latest loaded version (void or not) of every return of the sites in
--- the registered relation `incoming_sites`: what an incoming file is compared with.
-select r.*
-from returns as r
-where r.site_code in (select site_code from incoming_sites)
-qualify row_number() over (partition by r.site_code, r.period_end order by r.return_id desc) = 1
-order by r.site_code, r.period_end
+-- What an incoming file is compared with: the latest loaded version (void or not) of every
+-- return of the sites in the registered relation `incoming_keys` (site_code, period_end), for
+-- the months the file covers and for the latest $history months before its first month for
+-- the site (what the data-quality checks read). Months after the file's are not needed.
+-- The latest loaded version is the one no later version superseded (superseded_from is null).
+with bounds as (
+    select site_code, min(period_end) as first_in, max(period_end) as last_in
+    from incoming_keys
+    group by site_code
+),
+
+latest as (
+    select r.*, b.first_in
+    from returns as r
+    inner join bounds as b using (site_code)
+    where r.superseded_from is null
+        and r.period_end <= b.last_in
+)
+
+select * exclude (first_in, known_from, superseded_from)
+from latest
+qualify period_end >= first_in
+    or row_number() over (partition by site_code, period_end < first_in order by period_end desc) <= $history
+order by site_code, period_end

@@ -20,7 +20,7 @@ import pandas as pd
 from tracker import contract, derived, queries
 from tracker.config import Config, current
 from tracker.errors import FileRefused, Problem, TrackerError
-from tracker.quality import QualityWarning, check_returns
+from tracker.quality import SPEND_HISTORY_MONTHS, QualityWarning, check_returns
 from tracker.readers import read_table
 from tracker.store import Store, get_meta, programme_config
 from tracker.validate import SiteInfo, validate_register, validate_returns
@@ -136,11 +136,16 @@ def _same(a: object, b: object) -> bool:
 
 def _plan(con: duckdb.DuckDBPyConnection, records: list[dict], result: FileResult) -> pd.DataFrame:
     """Sort rows into new, superseding and unchanged; return the previous versions seen."""
-    con.register("incoming_sites", pd.DataFrame({"site_code": sorted({r["site_code"] for r in records})}))
+    keys = pd.DataFrame(
+        {"site_code": [r["site_code"] for r in records], "period_end": [r["period_end"] for r in records]}
+    )
+    keys["period_end"] = pd.to_datetime(keys["period_end"]).astype("datetime64[s]")
+    con.register("incoming_keys", keys)
     try:
-        latest = queries.frame(con, "latest_versions_for_incoming")
+        # the previous month and the months the spend check reads, however gappy the site's history
+        latest = queries.frame(con, "latest_versions_for_incoming", history=SPEND_HISTORY_MONTHS + 1)
     finally:
-        con.unregister("incoming_sites")
+        con.unregister("incoming_keys")
     by_key = {(r.site_code, _date(r.period_end)): r for r in latest.itertuples(index=False)}
     for rec in records:
         old = by_key.get((rec["site_code"], rec["period_end"]))

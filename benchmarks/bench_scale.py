@@ -1,0 +1,425 @@
+"""How the dashboard holds up at pilot, regional and national scale: one table, medians, on this machine.
+
+Run:  .venv/bin/python benchmarks/bench_scale.py                      (70, 1,000 and 10,000 sites)
+      .venv/bin/python benchmarks/bench_scale.py --sizes 70 --no-browser
+Writes benchmarks/results/scale.md (the README quotes it). For each programme size it:
+
+* builds the database from scratch (the demo from its CSV files; a scaled programme from the
+  generator, ``python -m tracker demo --sites N --months 60``);
+* ingests one month's consolidated return for every site (a resubmission of the latest month with
+  every return changed, so every row goes through validation, supersession and the derived data);
+* records the SQL each page runs (every ``tracker.queries`` call while the page runs under AppTest
+  with empty caches) and times it replayed on one connection, warm: median of 5;
+* times each page's script under AppTest with its data cached, and the floor page drawing the same
+  charts, tables and figures from memory (benchmarks/floor_page.py): median of 5, and the ratio;
+* in headless Chromium, times each page from navigation to fully drawn (every chart and table
+  painted) with the server's cache warm, the floor page the same way in the same run, and a change
+  of the region filter on the Overview until redrawn; and counts the bytes the page's websocket
+  brought (what the browser is sent).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import datetime as dt
+import io
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tracker import contract, demo, flags, queries  # noqa: E402
+from tracker.browser import CHROMIUM_ARGS, DRAWN_JS, READY, chromium_path, dashboard_server, free_port  # noqa: E402
+from tracker.ingest import ingest_bytes  # noqa: E402
+from tracker.store import DEMO_DATA, Store, open_store  # noqa: E402
+
+PAGES = {
+    "overview": ("pages/overview.py", "/"),
+    "compare": ("pages/compare.py", "/compare"),
+    "stalled": ("pages/stalled.py", "/stalled"),
+    "site": ("pages/site.py", "/site"),
+    "returns": ("pages/returns.py", "/returns"),
+    "board": ("pages/board.py", "/board"),
+}
+REPEAT = 5
+
+
+def median_time(fn, repeat: int = REPEAT, warm: int = 1) -> float:
+    for _ in range(warm):
+        fn()
+    runs = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - started)
+    return statistics.median(runs)
+
+
+# --- building and loading -------------------------------------------------------------------------
+
+
+def build(path: Path, sites: int | None, months: int) -> dict:
+    started = time.perf_counter()
+    if sites is None:
+        demo.build(path, DEMO_DATA)
+        generated = 0.0
+    else:
+        programme, meta = demo.generate_scaled(sites, months)
+        generated = time.perf_counter() - started
+        demo.build_generated(path, programme, meta)
+    open_store(path)  # what the first command or the dashboard does: nothing left to derive
+    return {"build_s": time.perf_counter() - started, "generate_s": generated}
+
+
+def latest_month_file(store: Store) -> bytes:
+    """Every site's return for the latest month, each changed (one more person offered, sent a day later)."""
+    with store.read() as con:
+        rows = con.execute(
+            """
+            select * from current_returns(date '9999-12-31')
+            where period_end = (select max(period_end) from returns where not is_void)
+            order by site_code
+            """
+        ).df()
+    columns = contract.names(contract.RETURN_COLUMNS)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for r in rows.to_dict("records"):
+        r["people_offered"] = int(r["people_offered"]) + 1
+        r["submitted_on"] = (r["submitted_on"] + dt.timedelta(days=1)).date().isoformat()
+        r["period_end"] = r["period_end"].date().isoformat()
+        writer.writerow({c: "" if r.get(c) is None else r[c] for c in columns})
+    return out.getvalue().encode()
+
+
+def time_ingest(path: Path, tmp: Path, repeat: int = 3) -> dict:
+    data = latest_month_file(Store(path))
+    runs = []
+    for i in range(repeat):
+        copy = tmp / f"ingest-{i}.duckdb"
+        shutil.copy(path, copy)
+        store = Store(copy)
+        started = time.perf_counter()
+        result = ingest_bytes(store, "latest_month_resubmitted.csv", data, user="benchmark")
+        runs.append(time.perf_counter() - started)
+        assert result.outcome == "accepted" and len(result.superseded) == result.rows, result.problems[:3]
+        copy.unlink()
+    return {"ingest_rows": data.count(b"\n") - 1, "ingest_s": statistics.median(runs)}
+
+
+# --- pages under AppTest --------------------------------------------------------------------------
+
+
+def run_page(page: str, as_of: dt.date, site: str, before=None):
+    """A page under AppTest, opened the way a user opens it (the entry point first, then the page)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=600)
+    at.query_params["as_of"] = as_of.isoformat()
+    at.query_params["site"] = site
+    if page != "pages/overview.py":
+        at.run()
+        at.switch_page(page)
+    if before:
+        before()
+    at.run()
+    assert not at.exception, at.exception[0].message
+    return at
+
+
+def record_sql(page: str, as_of: dt.date, site: str):
+    """The queries a page runs with empty caches, as (name, parameters); and the page as drawn."""
+    import streamlit as st
+
+    calls: list[tuple[str, dict]] = []
+    original = queries.execute
+
+    def recording(con, name, **params):
+        calls.append((name, params))
+        return original(con, name, **params)
+
+    def start():
+        st.cache_data.clear()
+        queries.execute = recording
+
+    try:
+        at = run_page(page, as_of, site, before=start)
+    finally:
+        queries.execute = original
+    return calls, at
+
+
+def time_sql(store: Store, calls: list[tuple[str, dict]]) -> float:
+    with store.read() as con:
+
+        def replay():
+            for name, params in calls:
+                queries.execute(con, name, **params).fetchall()
+
+        return median_time(replay)
+
+
+WIDGETS = ("selectbox", "multiselect", "text_input", "number_input", "date_input", "button", "download_button")
+
+
+def census(at) -> list[list]:
+    """What the page drew: figures, charts (with their rows), tables (with their shape), inputs and text."""
+    import pyarrow as pa
+
+    drawn: list[list] = [["metric"] for _ in at.metric]
+    for kind in WIDGETS:
+        drawn += [[kind] for _ in at.get(kind)]
+    for chart in at.get("vega_lite_chart"):
+        rows = sum(pa.ipc.open_stream(d.data.data).read_all().num_rows for d in chart.proto.datasets)
+        drawn.append(["chart", rows])
+    for table in at.dataframe:
+        drawn.append(["table", *table.value.shape])
+    drawn += [["text"] for _ in (*at.markdown, *at.caption)]
+    return drawn
+
+
+def time_script(page: str, as_of: dt.date, site: str) -> float:
+    """A page's script with its data in the cache: the run a second visitor gets."""
+    at = run_page(page, as_of, site)  # fills the cache
+    return median_time(lambda: at.run(), warm=0)
+
+
+def time_floor(spec_path: Path, name: str) -> float:
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["FLOOR_SPEC"] = str(spec_path)
+    at = AppTest.from_file(str(ROOT / "benchmarks" / "floor_page.py"), default_timeout=600)
+    at.query_params["page"] = name
+    return median_time(lambda: at.run())
+
+
+# --- pages in Chromium ----------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def floor_server(spec_path: Path):
+    port = free_port()
+    env = {**os.environ, "FLOOR_SPEC": str(spec_path)}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "benchmarks" / "floor_page.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        import urllib.request
+
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                    if r.read() == b"ok":
+                        break
+            except OSError:
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def drawn(page, timeout_ms: int = 120_000) -> None:
+    page.wait_for_selector(READY, timeout=timeout_ms)
+    page.wait_for_function(DRAWN_JS, timeout=timeout_ms)
+
+
+def load(browser, url: str) -> tuple[float, int]:
+    """Seconds from navigation to fully drawn, and the bytes the page's websocket received.
+
+    ``browser`` is one browser context: like a returning user, it has Streamlit's own scripts cached.
+    """
+    page = browser.new_page()
+    received = [0]
+
+    def on_socket(ws):
+        ws.on("framereceived", lambda payload: received.__setitem__(0, received[0] + len(payload)))
+
+    page.on("websocket", on_socket)
+    started = time.perf_counter()
+    page.goto(url)
+    drawn(page)
+    elapsed = time.perf_counter() - started
+    page.close()
+    return elapsed, received[0]
+
+
+def filter_change(browser, url: str, regions: list[str]) -> float:
+    """Seconds from choosing a region in the sidebar to the Overview redrawn (each a new query)."""
+    page = browser.new_page()
+    page.goto(url)
+    drawn(page)
+    runs = []
+    for region in regions:
+        box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
+        box.click()
+        option = page.get_by_role("option", name=region, exact=True)
+        started = time.perf_counter()
+        option.click()
+        page.wait_for_selector('[data-testid="stApp"][data-test-script-state="running"]', timeout=10_000)
+        drawn(page)
+        runs.append(time.perf_counter() - started)
+    page.close()
+    return statistics.median(runs)
+
+
+def browser_times(db: Path, spec_path: Path, as_of: dt.date, site: str, regions: list[str]) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    out: dict = {}
+    query = f"as_of={as_of.isoformat()}&site={site}"
+    with dashboard_server(db) as url, floor_server(spec_path) as floor_url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        for name, (_, path) in PAGES.items():
+            load(context, f"{url}{path}?{query}")  # the first visitor fills the server's cache
+            load(context, f"{floor_url}/?page={name}")
+            runs = [load(context, f"{url}{path}?{query}") for _ in range(3)]
+            floor = [load(context, f"{floor_url}/?page={name}")[0] for _ in range(3)]
+            out[name] = {
+                "load_s": statistics.median(r[0] for r in runs),
+                "bytes": max(r[1] for r in runs),
+                "floor_load_s": statistics.median(floor),
+            }
+        out["filter_s"] = filter_change(context, f"{url}/?as_of={as_of.isoformat()}", regions)
+        browser.close()
+    return out
+
+
+# --- one programme size ---------------------------------------------------------------------------
+
+
+def measure(label: str, sites: int | None, months: int, tmp: Path, with_browser: bool) -> dict:
+    path = tmp / f"{label}.duckdb"
+    os.environ["TRACKER_DB"] = str(path)
+    result = {"label": label, **build(path, sites, months)}
+    store = Store(path)
+    with store.read() as con:
+        result["sites"], result["returns"] = con.execute(
+            "select (select count(*) from sites), (select count(*) from returns)"
+        ).fetchone()
+        site = con.execute("select min(site_code) from sites").fetchone()[0]
+        regions = [r[0] for r in con.execute("select distinct region from sites order by 1 limit 3").fetchall()]
+    as_of = flags.default_as_of(store)
+    result.update(time_ingest(path, tmp))
+    spec: dict[str, list] = {}
+    result["pages"] = {}
+    for name, (page, _) in PAGES.items():
+        calls, at = record_sql(page, as_of, site)
+        spec[name] = census(at)
+        result["pages"][name] = {"queries": len(calls), "sql_s": time_sql(store, calls)}
+    spec_path = tmp / f"{label}-floor.json"
+    spec_path.write_text(json.dumps(spec))
+    for name, (page, _) in PAGES.items():
+        entry = result["pages"][name]
+        entry["script_s"] = time_script(page, as_of, site)
+        entry["floor_s"] = time_floor(spec_path, name)
+    if with_browser:
+        times = browser_times(path, spec_path, as_of, site, regions)
+        result["filter_s"] = times.pop("filter_s")
+        for name, t in times.items():
+            result["pages"][name].update(t)
+    return result
+
+
+# --- the report -----------------------------------------------------------------------------------
+
+
+def ms(seconds: float | None) -> str:
+    return "–" if seconds is None else f"{seconds * 1000:,.0f} ms"
+
+
+def report(results: list[dict], machine: str) -> str:
+    lines = [
+        f"Measured {dt.date.today():%-d %B %Y} on {machine}. Medians; ratios are page ÷ floor page.",
+        "",
+        "| programme | sites | returns | build from scratch | ingest one month (rows) | Overview filter change |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['label']} | {r['sites']:,} | {r['returns']:,} | {r['build_s']:.1f} s | "
+            f"{r['ingest_s']:.2f} s ({r['ingest_rows']:,}) | {ms(r.get('filter_s'))} |"
+        )
+    lines += [
+        "",
+        "| programme | page | queries | SQL | script (AppTest) | floor | ratio "
+        "| drawn in Chromium | floor | ratio | sent to the browser |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        for name, p in r["pages"].items():
+            load_s, floor_load = p.get("load_s"), p.get("floor_load_s")
+            browser = (
+                f"{ms(load_s)} | {ms(floor_load)} | {load_s / floor_load:.2f}× | {p['bytes'] / 1e6:.2f} MB"
+                if load_s
+                else "– | – | – | –"
+            )
+            lines.append(
+                f"| {r['label']} | {name} | {p['queries']} | {ms(p['sql_s'])} | {ms(p['script_s'])} | "
+                f"{ms(p['floor_s'])} | {p['script_s'] / p['floor_s']:.2f}× | {browser} |"
+            )
+    return "\n".join(lines)
+
+
+SIZES = {"70": (None, 34), "1000": (1_000, 60), "10000": (10_000, 60)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="70,1000,10000", help="comma-separated: 70 (the demo), 1000, 10000")
+    parser.add_argument("--no-browser", action="store_true", help="skip the Chromium timings")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "scale.md")
+    args = parser.parse_args()
+    machine = (
+        f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
+        f"Python {platform.python_version()}, DuckDB {__import__('duckdb').__version__}, "
+        f"Streamlit {__import__('streamlit').__version__}"
+    )
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in args.sizes.split(","):
+            sites, months = SIZES[size.strip()]
+            label = "demo 70 × 34" if sites is None else f"{sites:,} × {months}"
+            print(f"measuring {label} …", file=sys.stderr, flush=True)
+            results.append(measure(label, sites, months, Path(tmp), not args.no_browser))
+            text = report(results, machine)
+            print(text)
+            args.out.parent.mkdir(exist_ok=True)
+            args.out.write_text(text + "\n")
+    (args.out.with_suffix(".json")).write_text(json.dumps(results, indent=1, default=str) + "\n")
+
+
+if __name__ == "__main__":
+    main()

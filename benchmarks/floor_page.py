@@ -1,0 +1,61 @@
+"""The floor page: a bare Streamlit page that draws what a dashboard page drew, from data already in memory.
+
+Run by benchmarks/bench_scale.py (under AppTest and in Chromium) with FLOOR_SPEC naming a JSON file
+that maps each page to its elements, and ``?page=NAME`` choosing one. Each element is one of:
+["metric"], ["chart", rows], ["table", rows, columns], ["text"], or an input
+(["selectbox"], ["multiselect"], ["text_input"], ["number_input"], ["date_input"], ["button"],
+["download_button"]). It has no database, no cache, no
+sidebar and no routing: what is left is Streamlit's own cost of drawing the same things.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+
+@st.cache_resource
+def spec() -> dict:
+    with open(os.environ["FLOOR_SPEC"]) as fh:
+        return json.load(fh)
+
+
+@st.cache_resource
+def frame(rows: int, columns: int) -> pd.DataFrame:
+    rng = np.random.default_rng(rows * 1000 + columns)
+    data = {f"c{i}": rng.integers(0, 1000, rows) for i in range(max(2, columns - 1))}
+    data["name"] = [f"Site {i:05d}" for i in range(rows)]
+    return pd.DataFrame(data)
+
+
+elements = spec().get(st.query_params.get("page", ""), [])
+st.title("Floor page")
+for i, element in enumerate(elements):
+    kind = element[0]
+    if kind == "selectbox":
+        st.selectbox("A choice", ["One", "Two", "Three"], key=f"w{i}")
+    elif kind == "multiselect":
+        st.multiselect("Choices", ["One", "Two", "Three"], key=f"w{i}")
+    elif kind == "text_input":
+        st.text_input("Some text", key=f"w{i}")
+    elif kind == "number_input":
+        st.number_input("A number", 1, 10, 1, key=f"w{i}")
+    elif kind == "date_input":
+        st.date_input("A date", key=f"w{i}")
+    elif kind == "button":
+        st.button("A button", key=f"w{i}")
+    elif kind == "download_button":
+        st.download_button("Download", b"a,b\n1,2\n", file_name="floor.csv", key=f"w{i}")
+    elif kind == "metric":
+        st.metric("A figure", "1,234", "+5")
+    elif kind == "text":
+        st.write("Some text of about the length of a caption on a dashboard page.")
+    elif kind == "chart":
+        st.altair_chart(alt.Chart(frame(max(1, element[1]), 2)).mark_line().encode(x="c0:Q", y="c1:Q"), width="stretch")
+    elif kind == "table":
+        st.dataframe(frame(max(1, element[1]), element[2]), hide_index=True, width="stretch")

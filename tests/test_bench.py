@@ -1,0 +1,48 @@
+"""The benchmark's own parts measure what they say: the floor page draws what a page drew, the month file supersedes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import bench_scale  # noqa: E402
+
+
+def test_the_floor_page_draws_the_census_of_a_page(tmp_path, monkeypatch):
+    spec = {
+        "p": [
+            ["metric"],
+            ["metric"],
+            ["selectbox"],
+            ["number_input"],
+            ["download_button"],
+            ["chart", 250],
+            ["table", 120, 6],
+            ["text"],
+        ]
+    }
+    path = tmp_path / "floor.json"
+    path.write_text(json.dumps(spec))
+    monkeypatch.setenv("FLOOR_SPEC", str(path))
+    at = AppTest.from_file(str(ROOT / "benchmarks" / "floor_page.py"))
+    at.query_params["page"] = "p"
+    at.run()
+    assert not at.exception
+    drawn = bench_scale.census(at)
+    assert sorted(map(tuple, drawn)) == sorted(map(tuple, spec["p"]))
+
+
+def test_the_month_file_changes_every_sites_latest_return(store, tmp_path):
+    data = bench_scale.latest_month_file(store)
+    lines = data.decode().splitlines()
+    # The fixture's latest month is March 2010: AAA, BBB and DDD sent one.
+    assert [line.split(",")[0] for line in lines[1:]] == ["AAA", "BBB", "DDD"]
+    result = bench_scale.ingest_bytes(store, "march.csv", data, user="tester", today=bench_scale.dt.date(2010, 12, 31))
+    assert result.outcome == "accepted", result.problems
+    assert len(result.superseded) == 3 and not result.new
