@@ -33,19 +33,17 @@ owed as (
 ),
 
 known as (
+    -- the versions of each month known by the date, and whether one that counts is not a void
     select
         site_code,
         period_end,
         count(*) as versions_known,
         min(submitted_on) as first_submitted_on,
-        bool_or(submitted_on is null) as any_undated
+        bool_or(submitted_on is null) as any_undated,
+        bool_or(not is_void and (superseded_from is null or superseded_from > as_of)) as counts
     from returns
     where known_from <= as_of
     group by site_code, period_end
-),
-
-current as (
-    select site_code, period_end from current_returns(as_of)
 ),
 
 final as (
@@ -54,7 +52,7 @@ final as (
         coalesce(k.versions_known, 0) as versions_known,
         k.first_submitted_on,
         case
-            when c.site_code is null and k.site_code is not null then 'void'
+            when k.site_code is not null and not k.counts then 'void'
             when k.site_code is null and o.due_on > as_of then 'not yet due'
             when k.site_code is null then 'missing'
             when k.any_undated and k.first_submitted_on is null then 'received'
@@ -64,7 +62,6 @@ final as (
         coalesce(k.versions_known, 0) > 1 as resubmitted
     from owed as o
     left join known as k using (site_code, period_end)
-    left join current as c using (site_code, period_end)
 )
 
 select * from final;
