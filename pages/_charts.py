@@ -40,7 +40,7 @@ def programme_lines(trend: pd.DataFrame, *, title: str | None = None, height: in
         ),
         tooltip=[
             alt.Tooltip("month_end:T", title="Month", format="%b %Y"),
-            "measure:N",
+            alt.Tooltip("measure:N"),
             alt.Tooltip("people:Q", format=","),
         ],
     ).properties(height=height)
@@ -66,7 +66,7 @@ def budgets_by_type(df: pd.DataFrame, date_column: str, *, title: str = "People 
             order=alt.Order("type_order:Q"),
             tooltip=[
                 alt.Tooltip(f"{date_column}:T", title="Month", format="%b %Y"),
-                "type:N",
+                alt.Tooltip("type:N"),
                 alt.Tooltip("people:Q", format=","),
             ],
         )
@@ -91,10 +91,10 @@ def spend_by_month(df: pd.DataFrame, date_column: str, *, title: str, side_by_si
             ),
             tooltip=[
                 alt.Tooltip(f"{date_column}:T", title="Month", format="%b %Y"),
-                "kind:N",
+                alt.Tooltip("kind:N"),
                 alt.Tooltip("gbp:Q", title="£", format=",.0f"),
             ],
-            **({"xOffset": "kind:N"} if side_by_side else {}),
+            **({"xOffset": alt.XOffset("kind:N")} if side_by_side else {}),
         )
         .properties(height=260)
     )
@@ -119,11 +119,11 @@ def curve_bands(bands: pd.DataFrame) -> alt.VConcatChart:
     )
     share = alt.Axis(format="%")
     outer = base.mark_area(opacity=0.18, color="#0072B2").encode(
-        y=alt.Y("p10:Q", title="Share of recruitment target", axis=share), y2="p90:Q"
+        y=alt.Y("p10:Q", title="Share of recruitment target", axis=share), y2=alt.Y2("p90:Q")
     )
-    inner = base.mark_area(opacity=0.35, color="#0072B2").encode(y="p25:Q", y2="p75:Q")
+    inner = base.mark_area(opacity=0.35, color="#0072B2").encode(y=alt.Y("p25:Q"), y2=alt.Y2("p75:Q"))
     median = base.mark_line(color="#0072B2", strokeWidth=2.5).encode(
-        y="median:Q",
+        y=alt.Y("median:Q"),
         tooltip=[
             alt.Tooltip("months_since_go_live:Q", title="Months since go-live"),
             alt.Tooltip("sites:Q", title="Sites reporting", format=","),

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -22,6 +23,11 @@ from tracker.errors import TrackerError
 from tracker.store import Store, get_meta, open_store, programme_config
 
 ALL = "All"
+
+# Altair checks every part of a chart against the Vega-Lite schema as it is made, and the whole
+# chart again when it is drawn. The first is for tracebacks while writing a chart; it was a third
+# of some pages' run time. The whole-chart check still runs, so a bad chart still fails loudly.
+alt.utils.schemapi.disable_debug_mode()
 ENTRY = Path(__file__).resolve().parent.parent / "dashboard.py"
 
 
@@ -74,6 +80,20 @@ def _board(version: str, as_of: dt.date, compare_to: dt.date | None, region: str
 def board_figures(as_of: dt.date, compare_to: dt.date | None, region: str | None, cohort: str | None):
     """The board's figures (tracker.board.figures), cached until the database changes."""
     return _board(store().version(), as_of, compare_to, region, cohort)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _changes(version: str, now: tuple, before: tuple):
+    from tracker import flags as flag_rules
+
+    status = flag_rules.status_changes(frame("site_status", **dict(before)), frame("site_status", **dict(now)))
+    raised, cleared = flag_rules.flag_changes(frame("site_flags", **dict(before)), frame("site_flags", **dict(now)))
+    return status, raised, cleared
+
+
+def changes(now: dict, before: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Sites whose status changed, flags newly raised and flags cleared between two views (cached)."""
+    return _changes(store().version(), tuple(sorted(now.items())), tuple(sorted(before.items())))
 
 
 @st.cache_data(show_spinner=False)

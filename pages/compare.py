@@ -115,8 +115,8 @@ bars = (
         x=alt.X("trajectory_pct_capped:Q", title="% of trajectory (capped at 150%)"),
         color=status_colour,
         tooltip=[
-            "site_name:N",
-            "status:N",
+            alt.Tooltip("site_name:N"),
+            alt.Tooltip("status:N"),
             alt.Tooltip("trajectory_pct:Q", title="% of trajectory", format=".0f"),
             alt.Tooltip("people_recruited:Q", title="Recruited"),
             alt.Tooltip("recruitment_target:Q", title="Target"),
@@ -124,7 +124,7 @@ bars = (
     )
     .add_params(pick)
 )
-rules = alt.Chart(pd.DataFrame({"x": [25, 50, 100]})).mark_rule(strokeDash=[4, 3], color="#555").encode(x="x:Q")
+rules = alt.Chart(pd.DataFrame({"x": [25, 50, 100]})).mark_rule(strokeDash=[4, 3], color="#555").encode(x=alt.X("x:Q"))
 clicked(
     st.altair_chart(
         (bars + rules).properties(height=max(200, 14 * len(live))),
@@ -144,9 +144,9 @@ with left:
             .mark_rect()
             .encode(
                 x=alt.X("x_from:Q", bin="binned", title="People with a budget"),
-                x2="x_to:Q",
+                x2=alt.X2("x_to:Q"),
                 y=alt.Y("y_from:Q", bin="binned", title="Infrastructure spend to date (£)", axis=alt.Axis(format="~s")),
-                y2="y_to:Q",
+                y2=alt.Y2("y_to:Q"),
                 color=alt.Color("sites:Q", title="Sites", scale=alt.Scale(scheme="blues")),
                 tooltip=[
                     alt.Tooltip("x_from:Q", title="People with a budget, from"),
@@ -169,8 +169,8 @@ with left:
                 color=status_colour,
                 shape=alt.Shape("status:N", scale=alt.Scale(domain=list(ui.STATUS_COLOURS)), legend=None),
                 tooltip=[
-                    "site_name:N",
-                    "status:N",
+                    alt.Tooltip("site_name:N"),
+                    alt.Tooltip("status:N"),
                     alt.Tooltip("budgets_total:Q", title="With a budget"),
                     alt.Tooltip("spend:Q", title="Infrastructure £", format=",.0f"),
                     alt.Tooltip("infrastructure_per_budget_gbp:Q", title="£ per budget", format=",.0f"),
@@ -202,7 +202,7 @@ with right:
             x=alt.X("site_count:Q", title="Sites", axis=alt.Axis(format="d", tickMinStep=1)),
             color=alt.Color("status:N", title="Status", scale=ui.status_scale(), legend=alt.Legend(orient="top")),
             order=alt.Order("order:Q"),
-            tooltip=["region:N", "status:N", alt.Tooltip("site_count:Q", title="Sites")],
+            tooltip=[alt.Tooltip("region:N"), alt.Tooltip("status:N"), alt.Tooltip("site_count:Q", title="Sites")],
         )
         .transform_calculate(order="indexof(['Stalled','At risk','On track','Not live'], datum.status)")
         .properties(height=380),
@@ -250,13 +250,13 @@ else:
                     "months_since_go_live:Q", title="Months since go-live", axis=alt.Axis(format="d", tickMinStep=1)
                 ),
                 y=alt.Y("people_recruited:Q", title="People recruited"),
-                detail="site_code:N",
+                detail=alt.Detail("site_code:N"),
                 color=status_colour,
                 opacity=alt.condition(pick, alt.value(1), alt.value(0.45)),
                 tooltip=[
-                    "site_name:N",
-                    "status:N",
-                    "months_since_go_live:Q",
+                    alt.Tooltip("site_name:N"),
+                    alt.Tooltip("status:N"),
+                    alt.Tooltip("months_since_go_live:Q"),
                     alt.Tooltip("people_recruited:Q", title="Recruited"),
                     alt.Tooltip("period_end:T", title="Month", format="%b %Y"),
                 ],

@@ -76,14 +76,14 @@ with tabs[0]:
                     legend=alt.Legend(orient="top"),
                 ),
                 tooltip=[
-                    "site_name:N",
+                    alt.Tooltip("site_name:N"),
                     alt.Tooltip("period_end:T", title="Month", format="%B %Y"),
                     alt.Tooltip("due_on:T", title="Due", format="%-d %b %Y"),
                     alt.Tooltip("label:N", title="Status"),
                     alt.Tooltip("first_submitted_on:T", title="Sent", format="%-d %b %Y"),
                 ],
             )
-            letters = base.mark_text(fontSize=9, color="white", fontWeight="bold").encode(text="letter:N")
+            letters = base.mark_text(fontSize=9, color="white", fontWeight="bold").encode(text=alt.Text("letter:N"))
             st.altair_chart(
                 (cells + letters).properties(height=20 * grid.site_name.nunique() + 60),
                 width="stretch",

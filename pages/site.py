@@ -100,7 +100,11 @@ else:
                 "line:N", title=None, scale=alt.Scale(range=["#0072B2", "#999999"]), legend=alt.Legend(orient="top")
             ),
             strokeDash=alt.StrokeDash("line:N", legend=None, scale=alt.Scale(range=[[1, 0], [5, 3]])),
-            tooltip=[alt.Tooltip("period_end:T", title="Month", format="%b %Y"), "line:N", "people:Q"],
+            tooltip=[
+                alt.Tooltip("period_end:T", title="Month", format="%b %Y"),
+                alt.Tooltip("line:N"),
+                alt.Tooltip("people:Q"),
+            ],
         )
         .properties(height=300),
         width="stretch",
@@ -136,12 +140,12 @@ else:
                 ),
                 tooltip=[
                     alt.Tooltip("evaluated_on:T", title="Evaluated", format="%-d %b %Y"),
-                    "flag:N",
-                    "severity:N",
-                    "reason:N",
+                    alt.Tooltip("flag:N"),
+                    alt.Tooltip("severity:N"),
+                    alt.Tooltip("reason:N"),
                 ],
             )
-            + base.mark_text(fontSize=10, color="white", fontWeight="bold").encode(text="letter:N")
+            + base.mark_text(fontSize=10, color="white", fontWeight="bold").encode(text=alt.Text("letter:N"))
         ).properties(height=80 + 36 * history.flag.nunique()),
         width="stretch",
     )

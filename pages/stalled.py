@@ -4,7 +4,6 @@ import pandas as pd
 import streamlit as st
 
 from pages import _shared as ui
-from tracker import flags as flag_rules
 from tracker.errors import TrackerError
 from tracker.notes import add_note, notes_beside
 
@@ -21,7 +20,6 @@ if saved := st.session_state.pop("stalled_saved", None):
 raised = ui.frame("site_flags", **f)
 notes = ui.frame("flag_notes", site_code=None)
 status_now = ui.frame("site_status", **f)
-status_then = ui.frame("site_status", **before)
 
 counts = status_now.status.value_counts()
 cols = st.columns(3)
@@ -65,8 +63,7 @@ else:
         )
 
 st.subheader(f"What changed since {ui.uk_date(before['as_of'])}")
-changes = flag_rules.status_changes(status_then, status_now)
-new_flags, cleared = flag_rules.flag_changes(ui.frame("site_flags", **before), raised)
+changes, new_flags, cleared = ui.changes(f, before)
 left, right = st.columns(2)
 with left:
     st.markdown("**Sites whose status changed**")
