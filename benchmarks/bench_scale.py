@@ -21,7 +21,6 @@ Writes benchmarks/results/scale.md (the README quotes it). For each programme si
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import datetime as dt
 import io
@@ -30,7 +29,6 @@ import os
 import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,7 +38,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tracker import contract, demo, flags, queries  # noqa: E402
-from tracker.browser import CHROMIUM_ARGS, DRAWN_JS, READY, chromium_path, dashboard_server, free_port  # noqa: E402
+from tracker.browser import (  # noqa: E402
+    CHROMIUM_ARGS,
+    DRAWN_JS,
+    READY,
+    chromium_path,
+    dashboard_server,
+    streamlit_server,
+)
 from tracker.ingest import ingest_bytes  # noqa: E402
 from tracker.store import DEMO_DATA, Store, open_store  # noqa: E402
 
@@ -208,45 +213,10 @@ def time_floor(spec_path: Path, name: str) -> float:
 # --- pages in Chromium ----------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
 def floor_server(spec_path: Path):
-    port = free_port()
-    env = {**os.environ, "FLOOR_SPEC": str(spec_path)}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "benchmarks" / "floor_page.py"),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    return streamlit_server(
+        ROOT / "benchmarks" / "floor_page.py", {"FLOOR_SPEC": str(spec_path)}, what="the floor page"
     )
-    try:
-        import urllib.request
-
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
-                    if r.read() == b"ok":
-                        break
-            except OSError:
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def drawn(page, timeout_ms: int = 120_000) -> None:

@@ -2,18 +2,6 @@
 -- date, among those judged on it (live long enough for BEHIND_TARGET), worst first.
 -- `reason` is the most telling flag's reason: a red flag before an amber one, and
 -- BEHIND_TARGET (which the share already says) last. Filters: $region, $cohort; $limit rows.
-with flagged as (
-    select
-        site_code,
-        arg_min(
-            reason,
-            (case severity when 'red' then 0 else 1 end) * 10 + (case flag when 'BEHIND_TARGET' then 1 else 0 end)
-        ) as reason,
-        count(*) as flag_count
-    from flags_now($as_of)
-    group by site_code
-)
-
 select
     p.site_code,
     p.site_name,
@@ -23,11 +11,10 @@ select
     p.recruitment_target,
     p.expected_by_now,
     p.people_recruited / nullif(p.expected_by_now, 0) as share_of_trajectory,
-    coalesce(f.reason, '') as reason,
-    coalesce(f.flag_count, 0) as flag_count
+    st.top_reason as reason,
+    st.red_flags + st.amber_flags as flag_count
 from site_positions($as_of) as p
 inner join site_statuses($as_of) as st using (site_code)
-left join flagged as f using (site_code)
 where p.phase = 'Live'
     and p.expected_by_now > 0
     and (p.go_live + to_months((select behind_target_after_months from settings)::integer))::date <= $as_of

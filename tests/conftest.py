@@ -89,3 +89,13 @@ def scaled_db(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("scaled") / "scaled.duckdb"
     demo.build_generated(path, programme, meta)
     return path
+
+
+def serve_copy(db: Path, tmp_path: Path, monkeypatch) -> Store:
+    """A copy of a database that the dashboard (and AppTest) will use: TRACKER_DB points at it."""
+    import shutil
+
+    path = tmp_path / db.name
+    shutil.copy(db, path)
+    monkeypatch.setenv("TRACKER_DB", str(path))
+    return Store(path)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import serve_copy
 from streamlit.testing.v1 import AppTest
 
 from tracker import queries
@@ -21,10 +21,7 @@ NOV_2010 = dt.date(2010, 11, 30)
 
 @pytest.fixture
 def demo_copy(demo_db: Path, tmp_path: Path, monkeypatch) -> Store:
-    path = tmp_path / "app.duckdb"
-    shutil.copy(demo_db, path)
-    monkeypatch.setenv("TRACKER_DB", str(path))
-    return Store(path)
+    return serve_copy(demo_db, tmp_path, monkeypatch)
 
 
 def app(page: str = "pages/overview.py", **query) -> AppTest:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from conftest import serve_copy
 from test_app import app, sql
 
 from tracker.store import Store
@@ -13,10 +13,7 @@ from tracker.store import Store
 
 @pytest.fixture
 def scaled_copy(scaled_db: Path, tmp_path: Path, monkeypatch) -> Store:
-    path = tmp_path / "scaled.duckdb"
-    shutil.copy(scaled_db, path)
-    monkeypatch.setenv("TRACKER_DB", str(path))
-    return Store(path)
+    return serve_copy(scaled_db, tmp_path, monkeypatch)
 
 
 def chart_specs(at) -> list[str]:

@@ -60,15 +60,24 @@ def free_port() -> int:
 @contextlib.contextmanager
 def dashboard_server(db: Path | str, port: int | None = None, timeout_s: float = 60) -> Iterator[str]:
     """Run the dashboard on loopback for ``db``; yields its URL and always stops it."""
-    port = port or free_port()
     # A private server for this machine: it needs no sign-in even where the shared one does.
-    env = {**os.environ, "TRACKER_DB": str(db), "TRACKER_PRIVATE_CAPTURE": "1"}
+    env = {"TRACKER_DB": str(db), "TRACKER_PRIVATE_CAPTURE": "1"}
+    with streamlit_server(ROOT / "dashboard.py", env, port, timeout_s, "the dashboard server") as url:
+        yield url
+
+
+@contextlib.contextmanager
+def streamlit_server(
+    script: Path, env: dict[str, str], port: int | None = None, timeout_s: float = 60, what: str = "the server"
+) -> Iterator[str]:
+    """Run a Streamlit script on loopback with extra environment; yields its URL once healthy, always stops it."""
+    port = port or free_port()
     command = [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        str(ROOT / "dashboard.py"),
+        str(script),
         "--server.port",
         str(port),
         "--server.address",
@@ -80,13 +89,15 @@ def dashboard_server(db: Path | str, port: int | None = None, timeout_s: float =
         "--server.fileWatcherType",
         "none",
     ]
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        command, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout_s
         while True:
             if proc.poll() is not None:
-                raise TrackerError(f"the dashboard server stopped at start-up: {proc.stderr.read().decode()[-500:]}")
+                raise TrackerError(f"{what} stopped at start-up: {proc.stderr.read().decode()[-500:]}")
             try:
                 with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:  # noqa: S310 - loopback
                     if reply.read() == b"ok":
@@ -94,7 +105,7 @@ def dashboard_server(db: Path | str, port: int | None = None, timeout_s: float =
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                raise TrackerError(f"the dashboard server did not start within {timeout_s:.0f} s")
+                raise TrackerError(f"{what} did not start within {timeout_s:.0f} s")
             time.sleep(0.1)
         yield url
     finally:

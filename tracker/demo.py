@@ -8,19 +8,25 @@ by mid-2011; the press stories of Nov 2010 reproduced as told).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
 import math
 import os
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tracker import contract
 from tracker.demo_sites import SEEDS, SiteSeed
 from tracker.errors import TrackerError
 from tracker.values import add_months, month_end
+
+if TYPE_CHECKING:
+    from tracker.store import Store
 
 SEED = 2009
 FIRST_MONTH = dt.date(2009, 9, 30)  # the first site went live in September 2009
@@ -529,47 +535,11 @@ def write(programme: Programme, out_dir: Path) -> list[Path]:
     return written
 
 
-def build(db_path: Path, data_dir: Path, *, user: str = "demo builder", programme: dict | None = None) -> None:
-    """Build a demo database at ``db_path`` from the files in ``data_dir`` (atomically).
-
-    ``programme`` holds a scaled programme's own name, window and regions, kept in its ``meta`` table.
-    """
+@contextlib.contextmanager
+def _building(db_path: Path, register: bytes, meta: dict[str, str], user: str) -> Iterator[Store]:
+    """A new demo database made beside ``db_path`` with its meta and register, moved into place if all goes well."""
     # Imported here: the store imports this module lazily for the same reason.
-    from tracker.ingest import ingest_bytes, load_register
-    from tracker.store import Store, set_meta
-
-    tmp = db_path.with_name(f"{db_path.name}.building-{os.getpid()}")
-    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
-        leftover.unlink(missing_ok=True)
-    store = Store(tmp)
-    try:
-        with store.write() as con:
-            set_meta(con, "is_demo", "true")
-            for key, value in (programme or {}).items():
-                set_meta(con, key, value)
-        result = load_register(store, "sites.csv", (data_dir / "sites.csv").read_bytes(), user=user)
-        if not result.ok:
-            raise TrackerError(f"the demo register does not load: {result.problems[0]}")
-        for path in demo_files(data_dir):
-            result = ingest_bytes(store, path.name, path.read_bytes(), user=user)
-            if not result.ok:
-                raise TrackerError(f"a demo return file does not load: {result.problems[0]}")
-        os.replace(tmp, db_path)
-    finally:
-        for leftover in store.path.parent.glob(f"{tmp.name}*"):
-            leftover.unlink(missing_ok=True)
-
-
-def build_generated(db_path: Path, programme: Programme, meta: dict[str, str], *, user: str = "demo builder") -> None:
-    """Build a scaled programme's database straight from the generator's rows (atomically).
-
-    The register goes through the usual validated load. The returns are typed, valid rows
-    already, so they skip the CSV round trip: each month is inserted as one load (its load-log
-    line names the month's file and says it was generated) and the derived data is made once
-    at the end. Loading real files goes through ``ingest`` and its validation, as always.
-    """
-    from tracker import derived, queries
-    from tracker.ingest import FileResult, load_register, record_load, returns_frame
+    from tracker.ingest import load_register
     from tracker.store import Store, set_meta
 
     tmp = db_path.with_name(f"{db_path.name}.building-{os.getpid()}")
@@ -581,24 +551,52 @@ def build_generated(db_path: Path, programme: Programme, meta: dict[str, str], *
             set_meta(con, "is_demo", "true")
             for key, value in meta.items():
                 set_meta(con, key, value)
-        register = to_csv(programme.register, contract.names(contract.REGISTER_COLUMNS))
         result = load_register(store, "sites.csv", register, user=user)
         if not result.ok:
-            raise TrackerError(f"the generated register does not load: {result.problems[0]}")
-        with store.write() as con:
-            con.execute("begin")
-            for name, rows in programme.files.items():
-                done = FileResult(file=f"{name} (generated)", sha256=None, outcome="accepted", rows=len(rows))
-                load_id = record_load(con, "returns", done, user, new_returns=len(rows))
-                con.register("incoming", returns_frame([{**r, "row": i} for i, r in enumerate(rows, start=2)]))
-                queries.execute(con, "insert_returns", load_id=load_id)
-                con.unregister("incoming")
-            derived.refresh(con)
-            con.execute("commit")
+            raise TrackerError(f"the demo register does not load: {result.problems[0]}")
+        yield store
         os.replace(tmp, db_path)
     finally:
         for leftover in store.path.parent.glob(f"{tmp.name}*"):
             leftover.unlink(missing_ok=True)
+
+
+def build(db_path: Path, data_dir: Path, *, user: str = "demo builder", programme: dict | None = None) -> None:
+    """Build a demo database at ``db_path`` from the files in ``data_dir`` (atomically).
+
+    ``programme`` holds a scaled programme's own name, window and regions, kept in its ``meta`` table.
+    """
+    from tracker.ingest import ingest_bytes
+
+    with _building(db_path, (data_dir / "sites.csv").read_bytes(), programme or {}, user) as store:
+        for path in demo_files(data_dir):
+            result = ingest_bytes(store, path.name, path.read_bytes(), user=user)
+            if not result.ok:
+                raise TrackerError(f"a demo return file does not load: {result.problems[0]}")
+
+
+def build_generated(db_path: Path, programme: Programme, meta: dict[str, str], *, user: str = "demo builder") -> None:
+    """Build a scaled programme's database straight from the generator's rows (atomically).
+
+    The register goes through the usual validated load. The returns are typed, valid rows
+    already, so they skip the CSV round trip: each month is inserted as one load (its load-log
+    line names the month's file and says it was generated) and the derived data is made once
+    at the end. Loading real files goes through ``ingest`` and its validation, as always.
+    """
+    from tracker import derived, queries
+    from tracker.ingest import FileResult, record_load, returns_frame
+
+    register = to_csv(programme.register, contract.names(contract.REGISTER_COLUMNS))
+    with _building(db_path, register, meta, user) as store, store.write() as con:
+        con.execute("begin")
+        for name, rows in programme.files.items():
+            done = FileResult(file=f"{name} (generated)", sha256=None, outcome="accepted", rows=len(rows))
+            load_id = record_load(con, "returns", done, user, new_returns=len(rows))
+            con.register("incoming", returns_frame([{**r, "row": i} for i, r in enumerate(rows, start=2)]))
+            queries.execute(con, "insert_returns", load_id=load_id)
+            con.unregister("incoming")
+        derived.refresh(con)
+        con.execute("commit")
 
 
 def demo_files(data_dir: Path) -> list[Path]:

@@ -228,14 +228,20 @@ create or replace temp macro flag_history(as_of, since) as table
     select * from flags_now(as_of);
 
 -- Every site's status as of a date: Withdrawn from its withdrawal date, Not live
--- before go-live, else Stalled (any red flag), At risk (any amber) or On track.
+-- before go-live, else Stalled (any red flag), At risk (any amber) or On track; with its
+-- flags' names and the reason of the most telling one.
 create or replace temp macro site_statuses(as_of) as table
 with raised as (
     select
         site_code,
         count(*) filter (where severity = 'red') as red_flags,
         count(*) filter (where severity = 'amber') as amber_flags,
-        string_agg(flag, ', ' order by case severity when 'red' then 0 else 1 end, flag) as flag_names
+        string_agg(flag, ', ' order by case severity when 'red' then 0 else 1 end, flag) as flag_names,
+        -- the most telling reason: a red flag before an amber one, BEHIND_TARGET (a share says it) last
+        arg_min(
+            reason,
+            (case severity when 'red' then 0 else 1 end) * 10 + (case flag when 'BEHIND_TARGET' then 1 else 0 end)
+        ) as top_reason
     from flags_now(as_of)
     group by site_code
 )
@@ -251,6 +257,7 @@ select
     end as status,
     coalesce(r.red_flags, 0) as red_flags,
     coalesce(r.amber_flags, 0) as amber_flags,
-    coalesce(r.flag_names, '') as flag_names
+    coalesce(r.flag_names, '') as flag_names,
+    coalesce(r.top_reason, '') as top_reason
 from sites as s
 left join raised as r using (site_code);
