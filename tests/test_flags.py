@@ -279,3 +279,14 @@ def test_flag_changes(store):
 def test_since_is_a_date_column(store):
     df = flags.raised(store, AS_OF)
     assert pd.api.types.is_datetime64_any_dtype(df.since)
+
+
+def test_rules_may_look_back_at_most_at_the_returns_the_facts_keep():
+    from tracker import config
+
+    flags = dict(config.current().flags)
+    assert config._flag_settings({**flags, "plateau_returns": 12})["plateau_returns"] == 12
+    with pytest.raises(ValueError, match="plateau_returns must be between 1 and 12"):
+        config._flag_settings({**flags, "plateau_returns": 13})
+    with pytest.raises(ValueError, match="no_care_spend_returns"):
+        config._flag_settings({**flags, "no_care_spend_returns": 0})

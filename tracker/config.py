@@ -62,11 +62,17 @@ def load(path: Path | None = None) -> Config:
     )
 
 
+RECENT_RETURNS_KEPT = 12  # site_facts keeps each site's latest 12 returns (sql/macros/facts.sql)
+
+
 def _flag_settings(raw: dict) -> dict[str, float]:
     # The names become column names of the SQL `settings` table: keep them plain.
     for name, value in raw.items():
         if not re.fullmatch(r"[a-z][a-z0-9_]*", name) or not isinstance(value, int | float):
             raise ValueError(f"tracker.toml [flags]: {name!r} must be a lower-case name with a number")
+    for name in ("plateau_returns", "no_care_spend_returns"):
+        if not 1 <= raw.get(name, 1) <= RECENT_RETURNS_KEPT:
+            raise ValueError(f"tracker.toml [flags]: {name} must be between 1 and {RECENT_RETURNS_KEPT}")
     return dict(raw)
 
 
