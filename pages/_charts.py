@@ -115,7 +115,12 @@ def binned_counts(df: pd.DataFrame, x: str, y: str, bins: int = 24) -> pd.DataFr
 def curve_bands(bands: pd.DataFrame) -> alt.VConcatChart:
     """Share of target by months since go-live: median line, middle-half and middle-80% bands, sites reporting."""
     base = alt.Chart(bands).encode(
-        x=alt.X("months_since_go_live:Q", title="Months since go-live", axis=alt.Axis(format="d", tickMinStep=1))
+        x=alt.X(
+            "months_since_go_live:Q",
+            title="Months since go-live",
+            axis=alt.Axis(format="d", tickMinStep=1),
+            scale=alt.Scale(domainMin=0, nice=False),
+        )
     )
     share = alt.Axis(format="%")
     outer = base.mark_area(opacity=0.18, color="#0072B2").encode(

@@ -101,6 +101,7 @@ def _meta(version: str) -> dict:
     with store().read() as con:
         return {
             "is_demo": get_meta(con, "is_demo") == "true",
+            "is_scaled": get_meta(con, "programme_name") is not None,
             "default_as_of": queries.execute(con, "default_as_of").fetchone()[0],
         }
 
@@ -128,8 +129,14 @@ def stop_with(error: TrackerError) -> None:
 
 
 def demo_banner() -> None:
-    """Say so on every page when the data is the synthetic demo programme."""
-    if meta()["is_demo"]:
+    """Say so on every page when the data is the synthetic demo programme (or a scaled synthetic one)."""
+    if meta()["is_demo"] and meta()["is_scaled"]:
+        st.info(
+            "**Synthetic demo data.** A generated programme for trying the tracker at scale "
+            "(`python -m tracker demo --sites N`): its sites, regions and figures are all made up.",
+            icon=":material/science:",
+        )
+    elif meta()["is_demo"]:
         st.info(
             "**Synthetic demo data.** The sites are real primary care trusts, but every figure is "
             "illustrative, generated to resemble the 2009–2012 personal health budget pilots "
@@ -211,6 +218,19 @@ def uk_date(day: dt.date | pd.Timestamp | None) -> str:
 def gbp(amount: float | None) -> str:
     """``£12,500``."""
     return "—" if amount is None or pd.isna(amount) else f"£{amount:,.0f}"
+
+
+def gbp_figure(amount: float | None) -> str:
+    """Money for a headline figure: ``£12,500`` up to £100m, then ``£504m`` or ``£5.04bn`` (it must fit)."""
+    if amount is None or pd.isna(amount) or abs(amount) < 100_000_000:
+        return gbp(amount)
+    return f"£{amount / 1e9:,.2f}bn" if abs(amount) >= 1e9 else f"£{amount / 1e6:,.0f}m"
+
+
+def count_of(label: str, part: int, whole: int) -> tuple[str, str]:
+    """A metric's label and value for "part of whole": ``59 of 64``, or ``(of 10,000)`` in the label if too long."""
+    both = f"{part:,} of {whole:,}"
+    return (label, both) if len(both) <= 10 else (f"{label} (of {whole:,})", f"{part:,}")
 
 
 MONEY = "£%,.0f"

@@ -100,7 +100,7 @@ for col, (label, name, money) in zip(
     strict=True,
 ):
     delta, monthly = change(name, money)
-    value = ui.gbp(now[name]) if money else f"{int(now[name]):,}"
+    value = ui.gbp_figure(now[name]) if money else f"{int(now[name]):,}"
     col.metric(
         label,
         value,

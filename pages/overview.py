@@ -55,7 +55,7 @@ for col, (label, name) in zip(
 
 st.subheader("Headline figures")
 cols = st.columns(4)
-cols[0].metric("Sites live", f"{int(now.sites_live)} of {int(now.sites_registered)}", count_delta("sites_live"))
+cols[0].metric(*ui.count_of("Sites live", int(now.sites_live), int(now.sites_registered)), count_delta("sites_live"))
 share = now.people_recruited / now.recruitment_target if now.recruitment_target else 0
 cols[1].metric(
     "People recruited",
@@ -74,22 +74,29 @@ cols[2].metric("Direct payments", f"{int(now.budgets_direct_payment):,}", count_
 
 fy = ui.uk_date(now.financial_year_start)
 cols = st.columns(4)
-cols[0].metric("Care spend since the start", ui.gbp(now.spend_care_to_date_gbp), money_delta("spend_care_to_date_gbp"))
+cols[0].metric(
+    "Care spend since the start", ui.gbp_figure(now.spend_care_to_date_gbp), money_delta("spend_care_to_date_gbp")
+)
 cols[1].metric(
     "Infrastructure spend since the start",
-    ui.gbp(now.spend_infrastructure_to_date_gbp),
+    ui.gbp_figure(now.spend_infrastructure_to_date_gbp),
     money_delta("spend_infrastructure_to_date_gbp"),
 )
-cols[2].metric("Care spend this financial year", ui.gbp(now.spend_care_year_gbp), help=f"Since {fy}.")
+cols[2].metric("Care spend this financial year", ui.gbp_figure(now.spend_care_year_gbp), help=f"Since {fy}.")
 cols[3].metric(
-    "Infrastructure spend this year", ui.gbp(now.spend_infrastructure_year_gbp), help=f"Financial year since {fy}."
+    "Infrastructure spend this year",
+    ui.gbp_figure(now.spend_infrastructure_year_gbp),
+    help=f"Financial year since {fy}.",
 )
 
 returns = ui.frame("returns_summary", **f).iloc[0]
 if pd.notna(returns.latest_due_month):
     budget_cols[3].metric(
-        f"Returns received for {returns.latest_due_month:%B %Y}",
-        f"{int(returns.latest_received):,} of {int(returns.latest_owed):,}",
+        *ui.count_of(
+            f"Returns received for {returns.latest_due_month:%B %Y}",
+            int(returns.latest_received),
+            int(returns.latest_owed),
+        ),
         help=f"Due on {ui.uk_date(returns.latest_due_on)}. See the Returns page for who to chase.",
     )
 

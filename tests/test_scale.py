@@ -26,6 +26,8 @@ def chart_specs(at) -> list[str]:
 def test_every_page_runs_at_400_sites(scaled_copy, page):
     at = app(page)
     assert not at.exception, at.exception[0].message if at.exception else ""
+    # a generated programme says so, and does not claim real PCTs
+    assert any("generated programme" in i.value and "primary care trusts" not in i.value for i in at.info)
 
 
 def test_compare_pages_the_table_and_draws_bands_not_400_lines(scaled_copy):
@@ -64,3 +66,14 @@ def _as_of(store: Store):
     from tracker.flags import default_as_of
 
     return default_as_of(store)
+
+
+def test_headline_figures_fit_at_national_scale():
+    from pages._shared import count_of, gbp_figure
+
+    assert count_of("Sites live", 59, 64) == ("Sites live", "59 of 64")
+    assert count_of("Sites live", 10_000, 10_000) == ("Sites live (of 10,000)", "10,000")
+    assert gbp_figure(12_500) == "£12,500"
+    assert gbp_figure(99_999_999) == "£99,999,999"
+    assert gbp_figure(504_300_000) == "£504m"
+    assert gbp_figure(5_041_636_100) == "£5.04bn"
