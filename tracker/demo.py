@@ -339,6 +339,25 @@ class Programme:
     files: dict[str, list[dict]]  # file name -> rows, in load order
 
 
+def register_row(site: Site) -> dict:
+    """A generated site as a row of the register file."""
+    return {
+        "site_code": site.seed.code,
+        "site_name": site.seed.name,
+        "region": site.seed.region,
+        "cohort": "in-depth" if site.seed.in_depth else "wider",
+        "care_groups": site.seed.care_groups,
+        "direct_payments_from": site.seed.direct_payments_from,
+        "go_live": site.go_live,
+        "recruitment_target": site.target,
+        "target_date": site.target_date,
+        "dh_funding_gbp": site.dh_funding,
+        "withdrawn_on": site.withdrawn_on,
+        "contact_name": site.contact,
+        "contact_email": site.email,
+    }
+
+
 def generate(seed: int = SEED) -> Programme:
     """The demo programme for a seed."""
     rng = random.Random(seed)
@@ -390,24 +409,7 @@ def generate(seed: int = SEED) -> Programme:
         files[f"returns_{period:%Y-%m}.csv"] = sorted(monthly[period], key=lambda r: r["site_code"])
     for name in sorted(resubmissions):
         files[name] = resubmissions[name]
-    register = [
-        {
-            "site_code": s.seed.code,
-            "site_name": s.seed.name,
-            "region": s.seed.region,
-            "cohort": "in-depth" if s.seed.in_depth else "wider",
-            "care_groups": s.seed.care_groups,
-            "direct_payments_from": s.seed.direct_payments_from,
-            "go_live": s.go_live,
-            "recruitment_target": s.target,
-            "target_date": s.target_date,
-            "dh_funding_gbp": s.dh_funding,
-            "withdrawn_on": s.withdrawn_on,
-            "contact_name": s.contact,
-            "contact_email": s.email,
-        }
-        for s in sorted(sites, key=lambda s: s.seed.code)
-    ]
+    register = [register_row(s) for s in sorted(sites, key=lambda s: s.seed.code)]
     return Programme(register, files)
 
 
@@ -482,24 +484,7 @@ def generate_scaled(sites: int, months: int, seed: int = SEED) -> tuple[Programm
             row["submitted_on"] = _submitted(row["period_end"], rng.random() < site.lateness, rng)
             monthly.setdefault(row["period_end"], []).append(row)
     files = {f"returns_{p:%Y-%m}.csv": monthly[p] for p in sorted(monthly)}
-    register = [
-        {
-            "site_code": s.seed.code,
-            "site_name": s.seed.name,
-            "region": s.seed.region,
-            "cohort": "in-depth" if s.seed.in_depth else "wider",
-            "care_groups": s.seed.care_groups,
-            "direct_payments_from": s.seed.direct_payments_from,
-            "go_live": s.go_live,
-            "recruitment_target": s.target,
-            "target_date": s.target_date,
-            "dh_funding_gbp": s.dh_funding,
-            "withdrawn_on": None,
-            "contact_name": s.contact,
-            "contact_email": s.email,
-        }
-        for s in planned
-    ]
+    register = [register_row(s) for s in planned]
     meta = {
         "programme_name": f"Synthetic programme of {sites:,} sites over {months} months",
         "programme_start": start.isoformat(),

@@ -18,14 +18,6 @@ create or replace temp macro evaluation_days(from_day, to_day, extra_day) as tab
     union
     select extra_day::date as evaluated_on where extra_day is not null;
 
--- The evaluation dates of flag_history: month ends from `since` before as_of, and as_of.
-create or replace temp macro evaluation_dates(as_of, since) as table
-    select * from evaluation_days(since, as_of::date - 1, as_of);
-
--- Every evaluation date up to as_of, from the first go-live.
-create or replace temp macro all_evaluation_dates(as_of) as table
-    select * from evaluation_dates(as_of, date '1900-01-01');
-
 create or replace temp macro flags_between(from_day, to_day, extra_day) as table
 with site_evaluations as (
     select
