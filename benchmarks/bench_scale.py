@@ -47,7 +47,7 @@ from tracker.browser import (  # noqa: E402
     streamlit_server,
 )
 from tracker.ingest import ingest_bytes  # noqa: E402
-from tracker.store import DEMO_DATA, Store, open_store  # noqa: E402
+from tracker.store import FileStore, Store, open_store  # noqa: E402
 
 PAGES = {
     "overview": ("pages/overview.py", "/"),
@@ -77,12 +77,12 @@ def median_time(fn, repeat: int = REPEAT, warm: int = 1) -> float:
 def build(path: Path, sites: int | None, months: int) -> dict:
     started = time.perf_counter()
     if sites is None:
-        demo.build(path, DEMO_DATA)
+        demo.build(FileStore(path), demo.DEMO_DATA)
         generated = 0.0
     else:
         programme, meta = demo.generate_scaled(sites, months)
         generated = time.perf_counter() - started
-        demo.build_generated(path, programme, meta)
+        demo.build_generated(FileStore(path), programme, meta)
     open_store(path)  # what the first command or the dashboard does: nothing left to derive
     return {"build_s": time.perf_counter() - started, "generate_s": generated}
 
@@ -110,12 +110,12 @@ def latest_month_file(store: Store) -> bytes:
 
 
 def time_ingest(path: Path, tmp: Path, repeat: int = 3) -> dict:
-    data = latest_month_file(Store(path))
+    data = latest_month_file(FileStore(path))
     runs = []
     for i in range(repeat):
         copy = tmp / f"ingest-{i}.duckdb"
         shutil.copy(path, copy)
-        store = Store(copy)
+        store = FileStore(copy)
         started = time.perf_counter()
         result = ingest_bytes(store, "latest_month_resubmitted.csv", data, user="benchmark")
         runs.append(time.perf_counter() - started)
@@ -268,7 +268,7 @@ def browser_times(db: Path, spec_path: Path, as_of: dt.date, site: str, regions:
 
     out: dict = {}
     query = f"as_of={as_of.isoformat()}&site={site}"
-    with dashboard_server(db) as url, floor_server(spec_path) as floor_url, sync_playwright() as p:
+    with dashboard_server(FileStore(db)) as url, floor_server(spec_path) as floor_url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1400, "height": 900})
         for name, (_, path) in PAGES.items():
@@ -293,7 +293,7 @@ def measure(label: str, sites: int | None, months: int, tmp: Path, with_browser:
     path = tmp / f"{label}.duckdb"
     os.environ["TRACKER_DB"] = str(path)
     result = {"label": label, **build(path, sites, months)}
-    store = Store(path)
+    store = FileStore(path)
     with store.read() as con:
         result["sites"], result["returns"] = con.execute(
             "select (select count(*) from sites), (select count(*) from returns)"

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tracker import demo  # noqa: E402
-from tracker.store import DEMO_DATA  # noqa: E402
+from tracker.store import FileStore  # noqa: E402
 
 
 def run(db: Path, pages: str) -> float:
@@ -56,7 +56,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "demo.duckdb"
-        demo.build(db, DEMO_DATA)
+        demo.build(FileStore(db), demo.DEMO_DATA)
         rows = []
         for label, pages in (("board alone", "board"), ("board, compare, stalled", "board,compare,stalled")):
             times = [run(db, pages) for _ in range(args.repeat)]

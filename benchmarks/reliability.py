@@ -26,11 +26,11 @@ from test_fuzz import NASTY_CELLS  # noqa: E402
 
 from tracker.ingest import ingest_bytes, load_register  # noqa: E402
 from tracker.integrity import check  # noqa: E402
-from tracker.store import Store  # noqa: E402
+from tracker.store import FileStore, Store  # noqa: E402
 
 
 def fresh_store(folder: Path) -> Store:
-    store = Store(folder / "r.duckdb")
+    store = FileStore(folder / "r.duckdb")
     load_register(store, "sites.csv", (DATA / "sites.csv").read_bytes(), user="bench")
     return store
 
@@ -49,7 +49,7 @@ def kills(folder: Path, count: int) -> tuple[int, int]:
         files.append(str(path))
     rng = random.Random(1)
     corrupt = 0
-    command = [sys.executable, "-m", "tracker", "ingest", *files, "--db", str(store.path)]
+    command = [sys.executable, "-m", "tracker", "ingest", *files, "--db", store.locator]
     for _ in range(count):
         child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0.3, 3.0))

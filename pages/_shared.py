@@ -20,7 +20,7 @@ import streamlit as st
 from tracker import queries
 from tracker.config import Config
 from tracker.errors import TrackerError
-from tracker.store import Store, get_meta, open_store, programme_config
+from tracker.store import Store, get_meta, programme_config
 
 ALL = "All"
 
@@ -50,7 +50,9 @@ routing = threading.local()
 
 @st.cache_resource(show_spinner="Preparing the database…")
 def _store(tracker_db: str) -> Store:
-    return open_store(tracker_db or None)
+    from tracker.demo import open_with_demo
+
+    return open_with_demo(tracker_db or None)
 
 
 def store() -> Store:

@@ -1,4 +1,3 @@
--- Record a follow-up note on a flag; gives back its id.
-insert into flag_notes (site_code, flag, flag_since, as_of, note, written_by, written_at)
-values ($site_code, $flag, $flag_since, $as_of, $note, $written_by, $written_at)
-returning note_id
+-- Record a follow-up note on a flag under the id the writer allocated.
+insert into flag_notes (note_id, site_code, flag, flag_since, as_of, note, written_by, written_at)
+values ($note_id, $site_code, $flag, $flag_since, $as_of, $note, $written_by, $written_at)

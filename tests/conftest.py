@@ -1,14 +1,30 @@
-"""One small hand-made programme (tests/data) that the tests load and reason about by hand."""
+"""One small hand-made programme (tests/data) that the tests load and reason about by hand.
+
+Tests marked ``both_backends`` run twice: on a DuckDB file, and on a shared DuckLake whose catalog is
+in a private PostgreSQL server started once per test run (each test gets its own database and data
+folder). Their stores come from the ``new_store`` factory, or the ``empty_store`` and ``store``
+fixtures built on it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from tracker.ingest import ingest_bytes, load_register
-from tracker.store import Store
+from tracker.store import FileStore, Store
+
+ROOT = Path(__file__).resolve().parent.parent
+BACKENDS = ("file", "lake")
+_lake_numbers = itertools.count(1)
 
 DATA = Path(__file__).parent / "data"
 TODAY = dt.date(2010, 12, 31)  # the fixture programme's "today"
@@ -51,32 +67,157 @@ def load_log(store: Store) -> list[dict]:
         return con.execute("select * from load_log order by load_id").df().to_dict("records")
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run the tests of modules marked ``both_backends`` on each backend (unless marked ``file_only``)."""
+    node = metafunc.definition
+    if (
+        "backend" in metafunc.fixturenames
+        and node.get_closest_marker("both_backends")
+        and not node.get_closest_marker("file_only")
+    ):
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator:
+    """A private PostgreSQL server for the whole test run (catalogs of the shared-store tests)."""
+    from private_postgres import PrivatePostgres
+
+    server = PrivatePostgres().start()
+    yield server
+    server.remove()
+
+
 @pytest.fixture
-def empty_store(tmp_path: Path) -> Store:
-    """A database with the fixture register and no returns."""
-    store = Store(tmp_path / "fixture.duckdb")
+def backend(request: pytest.FixtureRequest) -> str:
+    """Which store the test uses: 'file' unless its module runs on both backends."""
+    return getattr(request, "param", "file")
+
+
+@pytest.fixture
+def new_store(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch
+) -> Iterator[Callable[..., Store]]:
+    """A factory of new, empty stores on the test's backend: ``new_store("name")``."""
+    made: list[Store] = []
+    names: set[str] = set()
+
+    def make(name: str = "fixture") -> Store:
+        name = next(f"{name}{n or ''}" for n in itertools.count() if f"{name}{n or ''}" not in names)
+        names.add(name)
+        if backend == "file":
+            return FileStore(tmp_path / f"{name}.duckdb")
+        from tracker.store import locate
+
+        locator = request.getfixturevalue("postgres").lake(f"{name}_{os.getpid()}_{next(_lake_numbers)}")
+        data = tmp_path / f"{name}-data"
+        data.mkdir()
+        monkeypatch.setenv("TRACKER_DATA_PATH", str(data))
+        store = locate(locator)
+        made.append(store)
+        return store
+
+    yield make
+    for store in made:
+        store.close()
+
+
+def checkout_copy(dest: Path) -> Path:
+    """A copy of the app as another machine's server would run it (no demo data, no database, no secrets)."""
+    dest.mkdir(parents=True)
+    for part in ("dashboard.py", "tracker.toml", "pages", "tracker", "sql", ".streamlit"):
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, dest / part, ignore=shutil.ignore_patterns("__pycache__", "secrets.toml"))
+        else:
+            shutil.copy(source, dest / part)
+    return dest
+
+
+def run_tracker(*args: str, store: Store | None = None, env: dict | None = None, timeout: float = 120):
+    """``python -m tracker ARGS --db STORE`` as a scheduled job would run it (TRACKER_DB unset)."""
+    full_env = {k: v for k, v in os.environ.items() if k not in ("TRACKER_DB", "TRACKER_DATA_PATH")}
+    command = [sys.executable, "-m", "tracker", *args]
+    if store is not None:
+        full_env.update(store.environment())
+        command += ["--db", store.locator]
+    full_env.update(env or {})
+    return subprocess.run(command, cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=timeout)
+
+
+def _fill_fixture(store: Store, kind: str) -> None:
     result = load_register(store, "sites.csv", (DATA / "sites.csv").read_bytes(), user="tester")
     assert result.ok, result.problems
-    return store
+    if kind == "loaded":
+        for name in RETURN_FILES:
+            result = ingest(store, name, (DATA / name).read_bytes())
+            assert result.outcome == "accepted", result.problems
+
+
+@pytest.fixture(scope="session")
+def _fixture_templates(tmp_path_factory) -> dict:
+    """The fixture programme built once per backend and kind; each test gets a copy (cheaper than a build)."""
+    return {}
 
 
 @pytest.fixture
-def store(empty_store: Store) -> Store:
+def fixture_copy(backend, tmp_path, _fixture_templates, request, monkeypatch) -> Iterator[Callable[[str], Store]]:
+    """A factory of copies of the fixture programme: ``fixture_copy("empty")`` (the register) or ``("loaded")``."""
+    from tracker.store import locate
+
+    made: list[Store] = []
+
+    def copy(kind: str) -> Store:
+        key = (backend, kind)
+        if backend == "file":
+            if key not in _fixture_templates:
+                template = FileStore(request.getfixturevalue("tmp_path_factory").mktemp("tpl") / f"{kind}.duckdb")
+                _fill_fixture(template, kind)
+                _fixture_templates[key] = template.path
+            path = tmp_path / "fixture.duckdb"
+            shutil.copy(_fixture_templates[key], path)
+            return FileStore(path)
+        postgres = request.getfixturevalue("postgres")
+        if key not in _fixture_templates:
+            name = f"template_{kind}_{os.getpid()}"
+            data = request.getfixturevalue("tmp_path_factory").mktemp(f"tpl-{kind}-data")
+            monkeypatch.setenv("TRACKER_DATA_PATH", str(data))
+            template = locate(postgres.lake(name))
+            _fill_fixture(template, kind)
+            template.close()
+            _fixture_templates[key] = (name, data)
+        name, data = _fixture_templates[key]
+        copy_data = tmp_path / "fixture-data"
+        locator = postgres.clone_lake(name, data, f"fixture_{os.getpid()}_{next(_lake_numbers)}", copy_data)
+        monkeypatch.setenv("TRACKER_DATA_PATH", str(copy_data))
+        store = locate(locator)
+        made.append(store)
+        return store
+
+    yield copy
+    for store in made:
+        store.close()
+
+
+@pytest.fixture
+def empty_store(fixture_copy) -> Store:
+    """A store with the fixture register and no returns."""
+    return fixture_copy("empty")
+
+
+@pytest.fixture
+def store(fixture_copy) -> Store:
     """The fixture programme with its four return files loaded."""
-    for name in RETURN_FILES:
-        result = ingest(empty_store, name, (DATA / name).read_bytes())
-        assert result.outcome == "accepted", result.problems
-    return empty_store
+    return fixture_copy("loaded")
 
 
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory) -> Path:
     """The demo programme built from the committed files in data/, once per test run."""
     from tracker import demo
-    from tracker.store import DEMO_DATA
 
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    demo.build(path, DEMO_DATA)
+    demo.build(FileStore(path), demo.DEMO_DATA)
     return path
 
 
@@ -87,7 +228,7 @@ def scaled_db(tmp_path_factory) -> Path:
 
     programme, meta = demo.generate_scaled(400, 24)
     path = tmp_path_factory.mktemp("scaled") / "scaled.duckdb"
-    demo.build_generated(path, programme, meta)
+    demo.build_generated(FileStore(path), programme, meta)
     return path
 
 
@@ -98,4 +239,4 @@ def serve_copy(db: Path, tmp_path: Path, monkeypatch) -> Store:
     path = tmp_path / db.name
     shutil.copy(db, path)
     monkeypatch.setenv("TRACKER_DB", str(path))
-    return Store(path)
+    return FileStore(path)

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
-from conftest import DATA, load_log, table_rows
+from conftest import DATA, ROOT, load_log, table_rows
 from streamlit.testing.v1 import AppTest
 
 from tracker.access import EDITOR, VIEWER, Identity, role_for, upload_returns
 
-ROOT = Path(__file__).resolve().parent.parent
 AUTH = {
     "redirect_uri": "http://localhost:8501/oauth2callback",
     "cookie_secret": "a-long-random-string-for-tests-only",

@@ -7,13 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import serve_copy
+from conftest import ROOT, serve_copy
 from streamlit.testing.v1 import AppTest
 
 from tracker import queries
 from tracker.store import Store
 
-ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard.py")
 PAGES = ["pages/overview.py", "pages/compare.py", "pages/stalled.py", "pages/site.py", "pages/returns.py"]
 NOV_2010 = dt.date(2010, 11, 30)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
+from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-import bench_scale  # noqa: E402
+import bench_scale
 
 
 def test_the_floor_page_draws_the_census_of_a_page(tmp_path, monkeypatch):

@@ -14,15 +14,15 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import ROOT, checkout_copy
 from PIL import Image, ImageStat
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
 from tracker import board
 from tracker.browser import free_port
-from tracker.store import Store
+from tracker.store import FileStore
 
-ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "dashboard.py")
 
 
@@ -62,7 +62,7 @@ def test_board_renders_for_any_date(demo_copy, query):
 
 def test_board_figures_are_what_the_page_shows(demo_copy):
     at = board_app(as_of="2010-11-30")
-    fig = board.figures(Store(demo_copy), dt.date(2010, 11, 30))
+    fig = board.figures(FileStore(demo_copy), dt.date(2010, 11, 30))
     shown = {m.label: (m.value, m.delta) for m in at.metric}
     assert shown[":material/block: Stalled"] == (
         str(fig.now.sites_stalled),
@@ -158,7 +158,7 @@ def test_snapshot_refuses_a_broken_database_with_a_plain_message(demo_db, tmp_pa
 
 def test_snapshot_refuses_loudly_when_a_page_shows_an_exception(demo_db, tmp_path):
     # A copy of the app whose Compare page is broken, served on loopback; the capture must fail, writing nothing.
-    app = app_copy(tmp_path)
+    app = checkout_copy(tmp_path / "app")
     compare = app / "pages" / "compare.py"
     compare.write_text(
         compare.read_text().replace(
@@ -180,20 +180,8 @@ def test_snapshot_refuses_loudly_when_a_page_shows_an_exception(demo_db, tmp_pat
     assert not out.exists() or list(out.iterdir()) == []
 
 
-def app_copy(tmp_path: Path) -> Path:
-    app = tmp_path / "app"
-    app.mkdir()
-    for part in ("dashboard.py", "tracker.toml", "pages", "tracker", "sql", ".streamlit"):
-        source = ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, app / part, ignore=shutil.ignore_patterns("__pycache__", "secrets.toml"))
-        else:
-            shutil.copy(source, app / part)
-    return app
-
-
 def test_capture_refuses_a_server_that_asks_for_sign_in_but_its_private_server_needs_none(demo_db, tmp_path):
-    app = app_copy(tmp_path)
+    app = checkout_copy(tmp_path / "app")
     (app / ".streamlit" / "secrets.toml").write_text(
         '[auth]\nredirect_uri = "http://localhost:8501/oauth2callback"\ncookie_secret = "test-only-cookie-secret"\n'
         'client_id = "tracker"\nclient_secret = "x"\n'

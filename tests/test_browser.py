@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from tracker.browser import CHROMIUM_ARGS, EXCEPTION, chromium_path, dashboard_server, full_height, wait_rendered
+from tracker.store import FileStore
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 PAGES = [
@@ -24,7 +25,7 @@ PAGES = [
 def server(demo_db: Path, tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp("browser") / "browser.duckdb"
     shutil.copy(demo_db, path)
-    with dashboard_server(path) as url:
+    with dashboard_server(FileStore(path)) as url:
         yield url
 
 
@@ -60,7 +61,7 @@ def test_first_visit_to_a_fresh_server_is_routed_through_the_entry_point(demo_db
     # first visitor (no sidebar filters, the folder's files listed as pages, the URL's as_of ignored).
     path = tmp_path / "fresh.duckdb"
     shutil.copy(demo_db, path)
-    with dashboard_server(path) as url:
+    with dashboard_server(FileStore(path)) as url:
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.goto(f"{url}/site?site=5QM&as_of=2010-11-30")
         wait_rendered(page)

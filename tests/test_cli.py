@@ -3,33 +3,27 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-from conftest import DATA, csv_bytes
+from conftest import DATA, csv_bytes, run_tracker
 
-ROOT = Path(__file__).resolve().parent.parent
+from tracker.store import FileStore, Store
+
+pytestmark = pytest.mark.both_backends
 
 
-def tracker(*args: str, db: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
-    full_env = {k: v for k, v in os.environ.items() if k != "TRACKER_DB"}
-    full_env.update(env or {})
-    command = [sys.executable, "-m", "tracker", *args]
-    if db is not None:
-        command += ["--db", str(db)]
-    return subprocess.run(command, cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=120)
+def tracker(*args: str, db: Store | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    return run_tracker(*args, store=db, env=env)
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    path = tmp_path / "cli.duckdb"
-    done = tracker("sites", str(DATA / "sites.csv"), db=path)
+def db(new_store) -> Store:
+    store = new_store("cli")
+    done = tracker("sites", str(DATA / "sites.csv"), db=store)
     assert done.returncode == 0, done.stderr
     assert "the register now holds 4 site(s)" in done.stdout
-    return path
+    return store
 
 
 def test_ingest_loads_good_files_and_says_what_it_did(db):
@@ -89,7 +83,7 @@ def test_void_command(db):
 
 
 def test_tracker_db_environment_variable_is_used(db):
-    done = tracker("ingest", str(DATA / "returns_2010-01.csv"), env={"TRACKER_DB": str(db)})
+    done = tracker("ingest", str(DATA / "returns_2010-01.csv"), env=db.environment())
     assert done.returncode == 0, done.stderr
     # A named database is never the demo: no demo warning.
     assert "demo" not in done.stderr
@@ -101,19 +95,20 @@ def test_ingest_into_the_demo_database_warns(demo_db, tmp_path):
     line = "5QM,2010-12-31,20,12,8,5,2,0,400,8000,2011-01-10,"
     good = tmp_path / "dorset.csv"
     good.write_bytes(csv_bytes(line))
-    done = tracker("ingest", str(good), db=copy)
+    done = tracker("ingest", str(good), db=FileStore(copy))
     assert "synthetic demo programme" in done.stderr
 
 
-def test_register_refusal_is_reported(tmp_path):
+def test_register_refusal_is_reported(new_store, tmp_path):
     bad = tmp_path / "sites.csv"
     bad.write_text((DATA / "sites.csv").read_text().replace("in-depth", "pilot"))
-    done = tracker("sites", str(bad), db=tmp_path / "x.duckdb")
+    done = tracker("sites", str(bad), db=new_store("x"))
     assert done.returncode == 1
     assert "sites.csv, row 2, column cohort: value 'pilot': must be 'in-depth' or 'wider'" in done.stdout
 
 
 def test_flags_command_formats(demo_db):
+    demo_db = FileStore(demo_db)
     csv_out = tracker("flags", "--as-of", "2010-11-30", "--format", "csv", db=demo_db)
     assert csv_out.returncode == 0, csv_out.stderr
     lines = csv_out.stdout.splitlines()
@@ -137,3 +132,39 @@ def test_a_file_over_the_size_limit_is_refused_without_being_read(db, tmp_path):
     done = tracker("ingest", str(big), db=db)
     assert done.returncode == 1
     assert "big.csv: the file is 20,000,001 bytes; the limit is 20,000,000 bytes" in done.stdout
+
+
+def test_export_restore_check_and_maintain_work_on_the_store(db, new_store, tmp_path):
+    assert (
+        tracker("ingest", str(DATA / "returns_2010-01.csv"), str(DATA / "returns_2010-02.csv"), db=db).returncode == 0
+    )
+    exported = tracker("export", "--out", str(tmp_path / "backup"), db=db)
+    assert exported.returncode == 0, exported.stderr
+    assert "returns: 3 row(s)" in exported.stderr
+    target = new_store("restored")
+    restored = tracker("restore", str(tmp_path / "backup"), db=target)
+    assert restored.returncode == 0, restored.stderr
+    again = tracker("restore", str(tmp_path / "backup"), db=target)
+    assert again.returncode == 1
+    assert "already holds data" in again.stderr and "Traceback" not in again.stderr
+    for store in (db, target):
+        checked = tracker("check", db=store)
+        assert (checked.returncode, checked.stderr.strip()) == (0, "integrity: ok")
+    maintained = tracker("maintain", db=db)
+    assert maintained.returncode == 0, maintained.stderr
+    assert "maintained" in maintained.stderr
+    assert tracker("check", db=db).returncode == 0
+    flags = [tracker("flags", "--as-of", "2010-03-31", "--format", "csv", db=s).stdout for s in (db, target)]
+    assert flags[0] == flags[1] and flags[0].count("\n") > 1
+
+
+def test_demo_fills_an_empty_store_or_replaces_demo_data_but_never_a_programme_s_own(db, new_store):
+    scaled = new_store("scaled")
+    for _ in range(2):  # the second build replaces the first's demo data
+        built = tracker("demo", "--sites", "12", "--months", "6", db=scaled)
+        assert built.returncode == 0, built.stderr
+        assert tracker("check", db=scaled).returncode == 0
+    refused = tracker("demo", "--sites", "12", "--months", "6", db=db)  # db holds the fixture register
+    assert refused.returncode == 1
+    assert "holds a programme's own data, not the demo" in refused.stderr
+    assert tracker("flags", "--as-of", "2010-03-31", db=db).returncode == 0  # untouched

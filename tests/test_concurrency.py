@@ -1,33 +1,35 @@
-"""A real dashboard server with several browser sessions reading while another process loads a stream of returns."""
+"""Two dashboard servers, each run from its own copy of the checkout, with browser sessions reading while
+another process loads a stream of returns: on a shared file, and on a shared DuckLake (as two machines)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import shutil
+import os
 import subprocess
 import sys
 from pathlib import Path
 
-from conftest import DATA, csv_bytes
+import pytest
+from conftest import ROOT, checkout_copy, csv_bytes
 from playwright.sync_api import sync_playwright
 
 from tracker import queries
-from tracker.browser import CHROMIUM_ARGS, EXCEPTION, READY, chromium_path, dashboard_server
-from tracker.ingest import load_register
+from tracker.browser import CHROMIUM_ARGS, EXCEPTION, READY, chromium_path, streamlit_server
 from tracker.integrity import check
-from tracker.store import Store
 
-ROOT = Path(__file__).resolve().parent.parent
-READERS = 4
+pytestmark = pytest.mark.both_backends
+
+SERVERS = 2
+SESSIONS_PER_SERVER = 2
 MONTHS = [(2010, m, d) for m, d in zip(range(1, 13), (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31), strict=True)]
+PATHS = ["/?as_of=2011-06-30", "/stalled?as_of=2011-06-30", "/compare?as_of=2011-06-30", "/returns?as_of=2011-06-30"]
+ERROR = f'{EXCEPTION}, [data-testid="stAlertContentError"]'
 
 
-def test_readers_see_no_error_while_returns_stream_in(tmp_path):
-    store = Store(tmp_path / "live.duckdb")
-    assert load_register(store, "sites.csv", (DATA / "sites.csv").read_bytes(), user="t").ok
+def month_files(folder: Path) -> list[Path]:
     files = []
     for i, (year, month, day) in enumerate(MONTHS, start=1):
-        path = tmp_path / f"returns_{year}-{month:02d}.csv"
+        path = folder / f"returns_{year}-{month:02d}.csv"
         path.write_bytes(
             csv_bytes(
                 f"AAA,{year}-{month:02d}-{day},{i + 2},{i},{i},{i},0,0,{100 * i},5000,,",
@@ -35,64 +37,95 @@ def test_readers_see_no_error_while_returns_stream_in(tmp_path):
             )
         )
         files.append(path)
+    return files
+
+
+def test_readers_on_two_servers_see_no_error_while_returns_stream_in(empty_store, tmp_path):
+    files = month_files(tmp_path)
+    env = {**empty_store.environment(), "TRACKER_PRIVATE_CAPTURE": "1"}
     errors: list[str] = []
     renders = 0
-    with dashboard_server(store.path) as url, sync_playwright() as pw:
+    with (
+        streamlit_server(checkout_copy(tmp_path / "server-a") / "dashboard.py", env) as url_a,
+        streamlit_server(checkout_copy(tmp_path / "server-b") / "dashboard.py", env) as url_b,
+        sync_playwright() as pw,
+    ):
         browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        pages = [browser.new_page(viewport={"width": 1200, "height": 900}) for _ in range(READERS)]
-        paths = [
-            "/?as_of=2011-06-30",
-            "/stalled?as_of=2011-06-30",
-            "/compare?as_of=2011-06-30",
-            "/returns?as_of=2011-06-30",
+        sessions = [
+            (browser.new_page(viewport={"width": 1200, "height": 900}), url + path)
+            for url, paths in ((url_a, PATHS[:SESSIONS_PER_SERVER]), (url_b, PATHS[SESSIONS_PER_SERVER:]))
+            for path in paths
         ]
-        for page, path in zip(pages, paths, strict=True):
-            page.goto(url + path)
+        for page, target in sessions:
+            page.goto(target)
         # One process per file, as a scheduled job would load them, one after another.
         writer = subprocess.Popen(
             [
                 sys.executable,
                 "-c",
                 "import subprocess, sys; [subprocess.run([sys.executable, '-m', 'tracker', 'ingest', f, "
-                f"'--db', {str(store.path)!r}], check=True) for f in sys.argv[1:]]",
+                f"'--db', {empty_store.locator!r}], check=True) for f in sys.argv[1:]]",
                 *map(str, files),
             ],
             cwd=ROOT,
+            env={**os.environ, **empty_store.environment()},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
         )
-        while writer.poll() is None or renders < READERS * 3:
-            for page in pages:
+        while writer.poll() is None or renders < len(sessions) * 3:
+            for page, _ in sessions:
                 page.reload()
-            for page in pages:
+            for page, _ in sessions:
                 page.wait_for_selector(READY, timeout=60_000)
                 page.wait_for_timeout(100)
-                if page.locator(EXCEPTION).count() or page.locator('[data-testid="stAlertContentError"]').count():
-                    errors.append(
-                        page.url
-                        + ": "
-                        + page.locator(f'{EXCEPTION}, [data-testid="stAlertContentError"]').first.inner_text()
-                    )
+                if page.locator(ERROR).count():
+                    errors.append(page.url + ": " + page.locator(ERROR).first.inner_text())
                 renders += 1
         assert writer.returncode == 0, writer.stderr.read()
-        # After the last load every session shows the new data (no stale cache).
-        pages[0].goto(url + "/?as_of=2011-06-30")
-        pages[0].wait_for_selector(READY, timeout=60_000)
-        with store.read() as con:
-            head = queries.frame(con, "programme_headline", as_of=dt.date(2011, 6, 30), region=None, cohort=None).iloc[
-                0
-            ]
-        recruited = pages[0].locator('[data-testid="stMetric"]', has_text="People recruited").first.inner_text()
+        # After the last load both servers show the new totals (no stale cache on either).
+        with empty_store.read() as con:
+            head = queries.frame(con, "programme_headline", as_of=dt.date(2011, 6, 30), region=None, cohort=None)
+        shown = []
+        for url in (url_a, url_b):
+            page = sessions[0][0]
+            page.goto(url + "/?as_of=2011-06-30")
+            page.wait_for_selector(READY, timeout=60_000)
+            shown.append(page.locator('[data-testid="stMetric"]', has_text="People recruited").first.inner_text())
         browser.close()
     assert errors == []
-    assert renders >= READERS * 3
-    assert f"{head.people_recruited:,}" in recruited
-    assert check(store) == []
-    with store.read() as con:
+    assert renders >= len(sessions) * 3
+    assert all(f"{head.iloc[0].people_recruited:,}" in text for text in shown), shown
+    assert check(empty_store) == []
+    with empty_store.read() as con:
         assert con.execute("select count(*), count(distinct (site_code, period_end)) from returns").fetchone() == (
             24,
             24,
         )
-    print(f"\n{renders} page renders by {READERS} concurrent sessions, {len(files)} files loaded meanwhile, 0 errors")
-    shutil.rmtree(tmp_path, ignore_errors=True)
+    print(
+        f"\n{renders} page renders by {len(sessions)} sessions on {SERVERS} servers, {len(files)} files loaded, 0 errors"
+    )
+
+
+def test_two_processes_loading_different_files_at_the_same_moment_both_land(empty_store, tmp_path):
+    jan, feb = month_files(tmp_path)[:2]
+    env = {**os.environ, **empty_store.environment()}
+    command = [sys.executable, "-m", "tracker", "ingest", "--format", "json", "--db", empty_store.locator]
+    children = [
+        subprocess.Popen(
+            [*command, str(f)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for f in (jan, feb)
+    ]
+    outputs = [child.communicate(timeout=120) for child in children]
+    assert [child.returncode for child in children] == [0, 0], outputs
+    assert all('"outcome": "accepted"' in out for out, _ in outputs)
+    assert check(empty_store) == []
+    with empty_store.read() as con:
+        assert con.execute("select count(*) from returns").fetchone()[0] == 4
+        assert sorted(
+            r[0] for r in con.execute("select file_name from load_log where kind = 'returns'").fetchall()
+        ) == [
+            jan.name,
+            feb.name,
+        ]

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import random
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from conftest import csv_bytes
+import pytest
+from conftest import ROOT, csv_bytes
 
 from tracker.integrity import check
 
-ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.both_backends
+
 MONTH_ENDS = [
     "01-31",
     "02-28",
@@ -45,24 +48,25 @@ def month_files(folder: Path) -> list[Path]:
     return files
 
 
-def ingest_command(files: list[Path], db: Path) -> list[str]:
-    return [sys.executable, "-m", "tracker", "ingest", *map(str, files), "--db", str(db)]
-
-
 def test_sigkill_at_random_points_never_half_loads_a_file(empty_store, tmp_path):
     files = month_files(tmp_path)
     rng = random.Random(2010)
-    for _ in range(8):
-        child = subprocess.Popen(
-            ingest_command(files, empty_store.path), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        time.sleep(rng.uniform(0.4, 2.5))
+    command = [sys.executable, "-m", "tracker", "ingest", *map(str, files), "--db", empty_store.locator]
+    env = {**os.environ, **empty_store.environment()}
+    kills, loaded_at_kills = 0, []
+    while kills < 8:
+        child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.5, 4.0))
+        if child.poll() is not None:  # it finished first: nothing was killed
+            break
         child.kill()
         child.wait()
+        kills += 1
         assert check(empty_store) == []
-    done = subprocess.run(
-        ingest_command(files, empty_store.path), cwd=ROOT, capture_output=True, text=True, timeout=300
-    )
+        with empty_store.read() as con:
+            loaded_at_kills.append(con.execute("select count(*) from returns").fetchone()[0])
+    assert len(set(loaded_at_kills)) > 2, loaded_at_kills  # the kills fell at different points of the stream
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert check(empty_store) == []
     with empty_store.read() as con:

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from tracker import demo, queries
-from tracker.store import DEMO_DATA, Store
+from tracker.demo import DEMO_DATA
+from tracker.store import FileStore, Store
 
 D = dt.date
 ALL = {"region": None, "cohort": None}
@@ -19,7 +20,7 @@ ALL = {"region": None, "cohort": None}
 
 @pytest.fixture(scope="module")
 def demo_store(demo_db: Path) -> Store:
-    return Store(demo_db)
+    return FileStore(demo_db)
 
 
 def run(store, name, **params):
@@ -194,7 +195,7 @@ def test_a_scaled_programme_has_its_own_window_and_regions(tmp_path, monkeypatch
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    store = Store(db)
+    store = FileStore(db)
     with store.read() as con:
         cfg = programme_config(con)
         sites = queries.frame(con, "register_sites")
@@ -224,4 +225,4 @@ def test_a_scaled_programme_needs_a_database_of_its_own(tmp_path):
         text=True,
         timeout=60,
     )
-    assert done.returncode == 1 and "needs --db PATH" in done.stderr
+    assert done.returncode == 1 and "needs --db for its store" in done.stderr

@@ -94,7 +94,7 @@ def test_new_rules_are_applied_to_the_log_on_the_next_write(store, monkeypatch):
     original = config.current()
     stricter = dataclasses.replace(original, flags={**original.flags, "no_recruits_after_months": 1})
     monkeypatch.setattr(config, "current", lambda: stricter)
-    monkeypatch.setattr("tracker.store.current", lambda: stricter)
+    monkeypatch.setattr("tracker.store.schema.current", lambda: stricter)
     with store.read() as con:
         assert derived.is_stale(con)
         assert derived.usable_through(con) == derived.NEVER
@@ -119,8 +119,7 @@ def test_new_rules_are_applied_to_the_log_on_the_next_write(store, monkeypatch):
 )
 def test_check_notices_derived_data_that_has_drifted(store, table, change, meaning):
     busy_store(store)
-    with store.write() as con:
-        con.execute(f"update {table} {change}")
+    store.write(lambda con: con.execute(f"update {table} {change}"))
     problems = integrity.check(store)
     assert any(meaning in p for p in problems), problems
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
+
+from conftest import ROOT
 
 from tracker import contract
-from tracker.store import Store
+from tracker.store import FileStore
 
-ROOT = Path(__file__).resolve().parent.parent
 DICTIONARY = (ROOT / "docs" / "returns.md").read_text()
 
 
@@ -21,11 +21,12 @@ def test_every_contract_column_is_in_the_data_dictionary_with_its_unit():
 
 
 def test_every_column_of_every_table_is_documented(tmp_path):
-    store = Store(tmp_path / "schema.duckdb")
-    with store.write() as con:
-        columns = con.execute(
+    store = FileStore(tmp_path / "schema.duckdb")
+    columns = store.write(
+        lambda con: con.execute(
             "select table_name, column_name from information_schema.columns where table_schema = 'main' and table_catalog = current_database()"
         ).fetchall()
+    )
     missing = [f"{t}.{c}" for t, c in columns if f"`{c}`" not in DICTIONARY]
     assert missing == []
     tables = {t for t, _ in columns}

@@ -16,6 +16,8 @@ from tracker import flags
 from tracker.ingest import ingest_bytes, load_register
 from tracker.store import Store
 
+pytestmark = pytest.mark.both_backends
+
 D = dt.date
 AS_OF = D(2010, 11, 30)
 TODAY = D(2011, 12, 31)
@@ -79,8 +81,8 @@ def later_rows():
     ]
 
 
-def make_store(tmp_path, rows, register=REGISTER) -> Store:
-    store = Store(tmp_path / "flags.duckdb")
+def make_store(new_store, rows, register=REGISTER) -> Store:
+    store = new_store("flags")
     assert load_register(store, "sites.csv", register.encode(), user="t").ok
     result = ingest_bytes(store, "returns.csv", "\n".join([HEADER, *rows]).encode(), user="t", today=TODAY)
     assert result.outcome == "accepted", result.problems
@@ -88,8 +90,8 @@ def make_store(tmp_path, rows, register=REGISTER) -> Store:
 
 
 @pytest.fixture
-def store(tmp_path):
-    return make_store(tmp_path, programme_rows() + later_rows())
+def store(new_store):
+    return make_store(new_store, programme_rows() + later_rows())
 
 
 def raised(store, as_of=AS_OF):
@@ -227,30 +229,30 @@ BEHB_REGISTER = "site_code,site_name,region,cohort,care_groups,direct_payments_f
     # Expected 53.55 by 30 Nov: 25% is 13.39 and 50% is 26.77.
     [(13, "red"), (14, "amber"), (26, "amber"), (27, None)],
 )
-def test_behind_target_thresholds(tmp_path, recruited, expected):
-    store = make_store(tmp_path, [row("BEHB", D(2010, 10, 31), recruited, recruited, 500, 1000)], BEHB_REGISTER)
+def test_behind_target_thresholds(new_store, recruited, expected):
+    store = make_store(new_store, [row("BEHB", D(2010, 10, 31), recruited, recruited, 500, 1000)], BEHB_REGISTER)
     got = raised(store).get(("BEHB", "BEHIND_TARGET"))
     assert (got[0] if got else None) == expected
 
 
 @pytest.mark.parametrize(("care", "expected"), [(999, True), (1000, False)])  # 7 x £1,000 = exactly 10% of £70,000
-def test_set_up_only_threshold(tmp_path, care, expected):
+def test_set_up_only_threshold(new_store, care, expected):
     register = (
         REGISTER.split("\n")[0] + "\n" + next(line for line in REGISTER.splitlines() if line.startswith("SETU")) + "\n"
     )
     rows = [row("SETU", m, 2 * i, 2 * i - 1, care, 10000) for i, m in enumerate(months(4, 10), start=1)]
-    store = make_store(tmp_path, rows, register)
+    store = make_store(new_store, rows, register)
     assert (("SETU", "SET_UP_ONLY") in raised(store)) is expected
 
 
-def test_plateau_needs_no_rise_and_to_be_below_target(tmp_path):
+def test_plateau_needs_no_rise_and_to_be_below_target(new_store):
     register = (
         REGISTER.split("\n")[0] + "\n" + next(line for line in REGISTER.splitlines() if line.startswith("PLAT")) + "\n"
     )
     rising = [row("PLAT", m, 10 + (m.month == 10), 9, 1000, 2000) for m in months(8, 10)]
-    assert ("PLAT", "PLATEAU") not in raised(make_store(tmp_path / "a", rising, register))
+    assert ("PLAT", "PLATEAU") not in raised(make_store(new_store, rising, register))
     at_target = [row("PLAT", m, 20, 19, 1000, 2000) for m in months(8, 10)]
-    assert ("PLAT", "PLATEAU") not in raised(make_store(tmp_path / "b", at_target, register))
+    assert ("PLAT", "PLATEAU") not in raised(make_store(new_store, at_target, register))
 
 
 def test_status_changes_between_two_dates(store):

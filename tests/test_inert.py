@@ -5,20 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from conftest import DATA, HEADER, ingest
+from conftest import DATA, HEADER, ROOT, ingest
 from streamlit.testing.v1 import AppTest
 
 from tracker import queries
 from tracker.ingest import load_register
-from tracker.store import Store
+from tracker.store import FileStore, Store
 
-ROOT = Path(__file__).resolve().parent.parent
 EVIL_NAME = "<img src=x onerror=alert(1)> **Evil** [PCT](http://evil); drop table sites; --"
 EVIL_NOTE = "<script>alert('x')</script> ![pic](http://evil/p.png) '); delete from returns; --"
 
 
 def evil_store(tmp_path: Path) -> Store:
-    store = Store(tmp_path / "evil.duckdb")
+    store = FileStore(tmp_path / "evil.duckdb")
     register = (DATA / "sites.csv").read_text().replace("Alpha PCT", f'"{EVIL_NAME}"')
     assert load_register(store, "sites.csv", register.encode(), user="t").ok
     line = f'AAA,2010-01-31,5,2,0,0,0,0,0,10000,2010-02-10,"{EVIL_NOTE}"'

@@ -6,11 +6,14 @@ import datetime as dt
 import io
 
 import openpyxl
+import pytest
 from conftest import DATA, HEADER, csv_bytes, ingest, load_log, table_rows
 
 from tracker import queries
 from tracker.errors import TrackerError
 from tracker.voids import void_return
+
+pytestmark = pytest.mark.both_backends
 
 D = dt.date
 

@@ -8,6 +8,8 @@ import openpyxl
 import pytest
 from conftest import HEADER, csv_bytes, ingest, load_log, table_rows
 
+pytestmark = pytest.mark.both_backends
+
 GOOD = "AAA,2010-04-30,12,7,5,3,1,0,2000,6000,2010-05-10,"
 
 

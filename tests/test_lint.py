@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from conftest import ROOT
+
 RUFF = shutil.which("ruff", path=str(Path(sys.executable).parent)) or "ruff"
 
 

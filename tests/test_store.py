@@ -1,69 +1,59 @@
-"""The dashboard and the command line share one database file without lock errors."""
+"""Readers and writers, in threads and processes, share a store without lock errors, on either backend."""
 
 from __future__ import annotations
 
+import shutil
+import struct
 import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
-from conftest import DATA, csv_bytes, ingest
+from conftest import DATA, ROOT, csv_bytes, ingest, run_tracker
 
 import tracker.store as store_module
+from tracker.demo import open_with_demo
 from tracker.errors import StoreBusy
-from tracker.store import Store, latest_schema, open_store, resolve_path
+from tracker.store import FileStore, latest_schema, locate, open_store
+from tracker.store import base as store_base
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def test_a_writer_in_another_process_waits_for_a_reader_then_loads(store):
-    with store.read() as con:
-        before = con.execute("select count(*) from returns").fetchone()[0]
-        child = subprocess.Popen(
-            [sys.executable, "-m", "tracker", "ingest", str(DATA / "returns_2010-03.csv"), "--db", str(store.path)],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        time.sleep(1.5)
-        assert child.poll() is None, "the writer should wait while a reader holds the database"
-        assert con.execute("select count(*) from returns").fetchone()[0] == before
-    out, err = child.communicate(timeout=60)
-    assert child.returncode == 0, err
-    assert "ALREADY LOADED" in out  # the fixture had it; the point is that it ran without a lock error
+pytestmark = pytest.mark.both_backends
 
 
-def test_a_writer_that_cannot_get_the_lock_gets_a_plain_message(store, monkeypatch):
-    monkeypatch.setattr(store_module, "WRITE_WAIT_S", 0.3)
-    with (
-        store.read(),
-        pytest.raises(StoreBusy, match="is busy: another program has been reading or writing it"),
-        store.write(),
-    ):
-        pass
+def hold_a_write(store, seconds: float) -> tuple[threading.Thread, threading.Event]:
+    """Start a write in a thread that keeps the store for ``seconds``; gives the thread and an 'it has begun' event."""
+    begun = threading.Event()
+
+    def work(con):
+        begun.set()
+        time.sleep(seconds)
+
+    thread = threading.Thread(target=store.write, args=(work,))
+    thread.start()
+    assert begun.wait(30)
+    return thread, begun
 
 
-def test_a_foreign_duckdb_process_holding_the_file_gives_a_plain_message(store, monkeypatch):
-    monkeypatch.setattr(store_module, "READ_WAIT_S", 0.5)
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            f"import duckdb, time; c = duckdb.connect({str(store.path)!r}); print('ready', flush=True); time.sleep(30)",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+def test_a_writer_in_another_process_waits_for_the_writer_before_it_then_loads(store):
+    thread, _ = hold_a_write(store, 2.0)
+    started = time.monotonic()
+    done = run_tracker("ingest", str(DATA / "returns_2010-03.csv"), "--format", "json", store=store)
+    waited = time.monotonic() - started
+    thread.join()
+    assert done.returncode == 0, done.stderr
+    assert '"already loaded"' in done.stdout  # the fixture had it; the point is that it waited, then ran
+    assert waited > 1.0
+
+
+def test_a_writer_that_cannot_get_the_store_gets_a_plain_message(store, monkeypatch):
+    monkeypatch.setattr(store_base, "WRITE_WAIT_S", 0.3)
+    thread, _ = hold_a_write(store, 1.5)
     try:
-        assert holder.stdout.readline().strip() == "ready"
-        with pytest.raises(StoreBusy, match="held open by another program"), store.read():
-            pass
+        with pytest.raises(StoreBusy, match="is busy: another program has been"):
+            store.write(lambda con: None)
     finally:
-        holder.kill()
-        holder.wait()
+        thread.join()
 
 
 def test_readers_in_threads_see_whole_files_while_a_writer_loads(empty_store):
@@ -98,39 +88,150 @@ def test_readers_in_threads_see_whole_files_while_a_writer_loads(empty_store):
     assert seen and max(seen) <= 24
 
 
-def test_resolve_path_prefers_the_option_then_the_environment(monkeypatch, tmp_path):
+def test_version_changes_when_a_file_is_loaded(store):
+    before = store.version()
+    assert store.version() == before
+    ingest(store, "apr.csv", csv_bytes("AAA,2010-04-30,12,7,5,3,1,0,2000,6000,2010-05-10,"))
+    assert store.version() != before
+
+
+def test_schema_is_migrated_once(new_store):
+    store = new_store("m")
+    assert not store.exists()
+    store.write(lambda con: None)
+    assert store.exists()
+    versions = store.write(lambda con: con.execute("select value from meta where key = 'schema_version'").fetchall())
+    assert versions == [(str(latest_schema()),)]
+
+
+def test_ids_carry_on_from_the_highest_stored(store):
+    with store.read() as con:
+        before = con.execute(
+            "select (select max(load_id) from load_log), (select max(return_id) from returns)"
+        ).fetchone()
+    result = ingest(store, "apr.csv", csv_bytes("AAA,2010-04-30,12,7,5,3,1,0,2000,6000,2010-05-10,"))
+    assert result.load_id == before[0] + 1
+    with store.read() as con:
+        assert con.execute("select return_id from returns where load_id = $l", {"l": result.load_id}).fetchall() == [
+            (before[1] + 1,)
+        ]
+
+
+# -- the file backend's own locking ---------------------------------------------------------------
+
+
+@pytest.mark.file_only
+def test_a_file_writer_in_another_process_waits_for_a_reader_then_loads(store):
+    with store.read() as con:
+        before = con.execute("select count(*) from returns").fetchone()[0]
+        child = subprocess.Popen(
+            [sys.executable, "-m", "tracker", "ingest", str(DATA / "returns_2010-03.csv"), "--db", store.locator],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(1.5)
+        assert child.poll() is None, "the writer should wait while a reader holds the database"
+        assert con.execute("select count(*) from returns").fetchone()[0] == before
+    out, err = child.communicate(timeout=60)
+    assert child.returncode == 0, err
+    assert "ALREADY LOADED" in out
+
+
+@pytest.mark.file_only
+def test_a_foreign_duckdb_process_holding_the_file_gives_a_plain_message(store, monkeypatch):
+    monkeypatch.setattr(store_base, "READ_WAIT_S", 0.5)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({store.locator!r}); print('ready', flush=True); time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(StoreBusy, match="held open by another program"), store.read():
+            pass
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_locate_prefers_the_option_then_the_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("TRACKER_DB", raising=False)
-    assert resolve_path(None) == (store_module.DEFAULT_DB, True)
+    default = locate(None)
+    assert (default.locator, default.is_default) == (str(store_module.DEFAULT_DB), True)
     monkeypatch.setenv("TRACKER_DB", str(tmp_path / "env.duckdb"))
-    assert resolve_path(None) == ((tmp_path / "env.duckdb").resolve(), False)
-    assert resolve_path(tmp_path / "opt.duckdb") == ((tmp_path / "opt.duckdb").resolve(), False)
+    assert (locate(None).locator, locate(None).is_default) == (str((tmp_path / "env.duckdb").resolve()), False)
+    assert locate(tmp_path / "opt.duckdb").locator == str((tmp_path / "opt.duckdb").resolve())
+    lake = "ducklake:postgres:dbname=tracker host=db.example user=tracker"
+    assert locate(lake).describe() == "the shared store (PostgreSQL database tracker on db.example)"
+    assert locate(lake) is locate(lake)  # one store, one connection, per process
 
 
 def test_a_named_database_is_never_filled_with_demo_data(monkeypatch, tmp_path):
     monkeypatch.setenv("TRACKER_DB", str(tmp_path / "mine.duckdb"))
-    store = open_store()
-    assert not store.path.exists()
+    store = open_with_demo()
+    assert not store.exists()
+
+
+def default_database(monkeypatch, tmp_path) -> FileStore:
+    monkeypatch.delenv("TRACKER_DB", raising=False)
+    monkeypatch.setattr(store_module, "DEFAULT_DB", tmp_path / "data" / "tracker.duckdb")
+    return locate()
 
 
 def test_the_default_database_is_built_from_the_demo_when_missing(monkeypatch, tmp_path):
-    monkeypatch.delenv("TRACKER_DB", raising=False)
-    monkeypatch.setattr(store_module, "DEFAULT_DB", tmp_path / "data" / "tracker.duckdb")
-    store = open_store()
+    store = default_database(monkeypatch, tmp_path)
+    assert open_with_demo().locator == store.locator
     with store.read() as con:
         assert con.execute("select value from meta where key = 'is_demo'").fetchone() == ("true",)
         assert con.execute("select count(*) from sites").fetchone()[0] == 70
     assert sorted(p.name for p in store.path.parent.iterdir() if "building" in p.name) == []
 
 
-def test_version_changes_when_a_file_is_loaded(store):
-    before = store.version()
-    ingest(store, "apr.csv", csv_bytes("AAA,2010-04-30,12,7,5,3,1,0,2000,6000,2010-05-10,"))
-    assert store.version() != before
+def written_by_a_newer_duckdb(path) -> None:
+    """Make a database file claim storage version 999, as DuckDB 2.0's files do (DuckDB 1.5.5 then refuses it
+    with the very message a real 2.0 file gives). The header's checksum is DuckDB's: 5381 xor, for every
+    8-byte word after it, the word times 0xbf58476d1ce4e5b9; the words that change are swapped out of it."""
+    data = bytearray(path.read_bytes())
+    assert data[8:12] == b"DUCK"
+    mix = lambda word: (word * 0xBF58476D1CE4E5B9) % 2**64  # noqa: E731
+    words = lambda: [struct.unpack_from("<Q", data, at)[0] for at in (8, 16)]  # noqa: E731
+    before = words()
+    struct.pack_into("<Q", data, 12, 999)
+    (checksum,) = struct.unpack_from("<Q", data, 0)
+    for old, new in zip(before, words(), strict=True):
+        checksum ^= mix(old) ^ mix(new)
+    struct.pack_into("<Q", data, 0, checksum)
+    path.write_bytes(bytes(data))
 
 
-def test_schema_is_migrated_once(tmp_path):
-    store = Store(tmp_path / "m.duckdb")
-    with store.write():
-        pass
-    with store.write() as con:
-        assert con.execute("select value from meta where key = 'schema_version'").fetchone() == (str(latest_schema()),)
+def test_a_default_database_from_a_newer_duckdb_is_rebuilt_from_the_demo(monkeypatch, tmp_path, demo_db):
+    store = default_database(monkeypatch, tmp_path)
+    store.path.parent.mkdir()
+    shutil.copy(demo_db, store.path)
+    written_by_a_newer_duckdb(store.path)
+    assert not store.readable()
+    open_with_demo()
+    with store.read() as con:
+        assert con.execute("select count(*) from sites").fetchone()[0] == 70
+
+
+@pytest.mark.file_only
+def test_a_named_database_from_a_newer_duckdb_gets_a_plain_message_saying_how_to_move_it(store):
+    written_by_a_newer_duckdb(store.path)
+    done = run_tracker("flags", "--as-of", "2010-03-31", store=store)
+    assert done.returncode == 1
+    assert "was written by a newer DuckDB" in done.stderr
+    assert "export --out DIR" in done.stderr and "restore DIR" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_open_store_does_not_build_anything(new_store):
+    store = new_store("nothing")
+    open_store(store.locator)
+    assert not store.exists()

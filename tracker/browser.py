@@ -18,6 +18,7 @@ from pathlib import Path
 
 from tracker.config import ROOT
 from tracker.errors import TrackerError
+from tracker.store import Store
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -58,10 +59,10 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def dashboard_server(db: Path | str, port: int | None = None, timeout_s: float = 60) -> Iterator[str]:
-    """Run the dashboard on loopback for ``db``; yields its URL and always stops it."""
+def dashboard_server(store: Store, port: int | None = None, timeout_s: float = 60) -> Iterator[str]:
+    """Run the dashboard on loopback for ``store``; yields its URL and always stops it."""
     # A private server for this machine: it needs no sign-in even where the shared one does.
-    env = {"TRACKER_DB": str(db), "TRACKER_PRIVATE_CAPTURE": "1"}
+    env = {**store.environment(), "TRACKER_PRIVATE_CAPTURE": "1"}
     with streamlit_server(ROOT / "dashboard.py", env, port, timeout_s, "the dashboard server") as url:
         yield url
 
@@ -90,7 +91,7 @@ def streamlit_server(
         "none",
     ]
     proc = subprocess.Popen(
-        command, cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        command, cwd=script.parent, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     url = f"http://127.0.0.1:{port}"
     try:

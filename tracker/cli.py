@@ -32,37 +32,43 @@ def _date_arg(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} {exc}") from None
 
 
+DB_HELP = (
+    "the store: a database file, or a shared DuckLake as 'ducklake:postgres:dbname=... host=... user=...' "
+    "with its data folder in $TRACKER_DATA_PATH (default: $TRACKER_DB, else data/tracker.duckdb built from "
+    "the demo data). Never put a password here: use PGPASSWORD, ~/.pgpass or a service file."
+)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tracker", description="The pilot-site tracker.")
     parser.add_argument("--version", action="version", version=f"tracker {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    db_help = "database file (default: $TRACKER_DB, else data/tracker.duckdb built from the demo data)"
+    store = argparse.ArgumentParser(add_help=False)
+    store.add_argument("--db", help=DB_HELP)
 
-    p = sub.add_parser("ingest", help="validate and load monthly return files (CSV or .xlsx)")
+    p = sub.add_parser("ingest", parents=[store], help="validate and load monthly return files (CSV or .xlsx)")
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")
     p.add_argument("--dry-run", action="store_true", help="check and report what would change; write nothing")
-    p.add_argument("--db", help=db_help)
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
 
-    p = sub.add_parser("sites", help="load or replace the site register")
+    p = sub.add_parser("sites", parents=[store], help="load or replace the site register")
     p.add_argument("file", type=Path, metavar="FILE")
-    p.add_argument("--db", help=db_help)
 
-    p = sub.add_parser("void", help="withdraw a wrongly loaded return (kept in history)")
+    p = sub.add_parser("void", parents=[store], help="withdraw a wrongly loaded return (kept in history)")
     p.add_argument("site", metavar="SITE")
     p.add_argument("period", type=_date_arg, metavar="PERIOD", help="period end, e.g. 2010-10-31")
     p.add_argument("--reason", required=True)
-    p.add_argument("--db", help=db_help)
 
-    p = sub.add_parser("flags", help="stall flags (or each site's status) as of a date")
+    p = sub.add_parser("flags", parents=[store], help="stall flags (or each site's status) as of a date")
     p.add_argument("--as-of", type=_date_arg, help="any date (default: the latest date a return was sent)")
     p.add_argument("--status", action="store_true", help="one row per site with its status, instead of flags")
     p.add_argument("--region", help="only this region")
     p.add_argument("--cohort", choices=("in-depth", "wider"), help="only this cohort")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    p.add_argument("--db", help=db_help)
 
-    p = sub.add_parser("snapshot", help="capture the weekly board pack (PNGs, one PDF, a manifest) in Chromium")
+    p = sub.add_parser(
+        "snapshot", parents=[store], help="capture the weekly board pack (PNGs, one PDF, a manifest) in Chromium"
+    )
     p.add_argument("--as-of", type=_date_arg, help="the pack's date (default: today)")
     p.add_argument("--out", type=Path, required=True, help="folder for the pack's files")
     p.add_argument("--pages", default="board,compare,stalled", help="comma-separated (default: board,compare,stalled)")
@@ -71,23 +77,32 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--compare-to", type=_date_arg, help="the previous pack's date (default: 7 days before)")
     p.add_argument("--url", help="capture a dashboard already running here instead of starting a private one")
     p.add_argument("--timeout", type=float, default=60, help="seconds to wait for each page (default: 60)")
-    p.add_argument("--db", help=db_help)
 
-    p = sub.add_parser("export", help="back up every table as Parquet and CSV")
+    p = sub.add_parser("export", parents=[store], help="back up every table as Parquet and CSV")
     p.add_argument("--out", type=Path, required=True, help="folder for the backup")
-    p.add_argument("--db", help=db_help)
 
-    p = sub.add_parser("restore", help="build a new database from a backup made by export")
+    p = sub.add_parser("restore", help="fill a new store (a new file, or an empty lake) from a backup made by export")
     p.add_argument("backup", type=Path, metavar="DIR")
-    p.add_argument("--db", required=True, help="the new database file (must not exist)")
+    p.add_argument("--db", required=True, help="the new store: a file that must not exist, or an empty DuckLake")
 
-    p = sub.add_parser("check", help="check the database's integrity (every return from an accepted load)")
-    p.add_argument("--db", help=db_help)
+    sub.add_parser(
+        "check", parents=[store], help="check the store's integrity (every return from an accepted load, ...)"
+    )
+
+    sub.add_parser(
+        "maintain",
+        parents=[store],
+        help="compact the store: merge small files, expire old snapshots, delete unused files (safe while in use)",
+    )
 
     p = sub.add_parser("demo", help="generate the synthetic demo programme's files (and a database from them)")
     p.add_argument("--out", type=Path, default=None, help="folder for sites.csv and returns/ (default: data/)")
     p.add_argument("--seed", type=int, default=None)
-    p.add_argument("--db", help="also build a demo database at this path (replaced if it exists)")
+    p.add_argument(
+        "--db",
+        help="also build a demo store here (a file, replaced if it exists; or a lake, "
+        "which must be empty or hold demo data)",
+    )
     p.add_argument("--sites", type=int, help="a scaled synthetic programme of this many sites (needs --db)")
     p.add_argument("--months", type=int, help="... over this many months (default 60)")
     return parser
@@ -201,20 +216,20 @@ def _result_dict(r: FileResult) -> dict:
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
+    from tracker.demo import open_with_demo
     from tracker.ingest import ingest_paths
-    from tracker.store import open_store
 
-    store = open_store(args.db)
+    store = open_with_demo(args.db)
     results = ingest_paths(store, args.files, dry_run=args.dry_run)
     _print_results(results, args.format)
     return 0 if all(r.ok for r in results) else EXIT_REFUSED
 
 
 def _cmd_sites(args: argparse.Namespace) -> int:
+    from tracker.demo import open_with_demo
     from tracker.ingest import load_register, read_file
-    from tracker.store import open_store
 
-    store = open_store(args.db)
+    store = open_with_demo(args.db)
     result = load_register(store, args.file.name, read_file(args.file))
     if result.ok:
         print(f"LOADED {args.file.name}: the register now holds {result.rows} site(s).")
@@ -224,11 +239,11 @@ def _cmd_sites(args: argparse.Namespace) -> int:
 
 
 def _cmd_void(args: argparse.Namespace) -> int:
-    from tracker.store import open_store
+    from tracker.demo import open_with_demo
     from tracker.values import uk_date
     from tracker.voids import void_return
 
-    store = open_store(args.db)
+    store = open_with_demo(args.db)
     void_return(store, args.site, args.period, args.reason)
     print(f"VOIDED {args.site} {uk_date(args.period)}: the return no longer counts; its versions are kept.")
     return 0
@@ -236,38 +251,37 @@ def _cmd_void(args: argparse.Namespace) -> int:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from tracker import demo
-    from tracker.store import DEMO_DATA, resolve_path
+    from tracker.store import locate
 
     seed = args.seed if args.seed is not None else demo.SEED
     if args.sites is None and args.months is None:
-        out = args.out or DEMO_DATA
+        out = args.out or demo.DEMO_DATA
         written = demo.write(demo.generate(seed), out)
         print(f"wrote {len(written)} file(s) under {out}", file=sys.stderr)
         if args.db:
-            path, _ = resolve_path(args.db)
-            path.unlink(missing_ok=True)
-            demo.build(path, out)
-            print(f"built the demo database {path}", file=sys.stderr)
+            store = locate(args.db)
+            demo.build(store, out)
+            print(f"built the demo programme in {store.describe()}", file=sys.stderr)
         return 0
     if not args.db:  # a scaled programme never touches the shipped demo in data/
-        raise TrackerError("a scaled programme (--sites/--months) needs --db PATH for its database")
+        raise TrackerError("a scaled programme (--sites/--months) needs --db for its store")
     programme, meta = demo.generate_scaled(args.sites or 70, args.months or 60, seed)
-    path, _ = resolve_path(args.db)
+    store = locate(args.db)
     if args.out:
         written = demo.write(programme, args.out)
         print(f"wrote {len(written)} file(s) under {args.out}", file=sys.stderr)
-    path.unlink(missing_ok=True)
-    demo.build_generated(path, programme, meta)
-    print(f"built {meta['programme_name']} in {path}", file=sys.stderr)
+    demo.build_generated(store, programme, meta)
+    print(f"built {meta['programme_name']} in {store.describe()}", file=sys.stderr)
     return 0
 
 
 def _cmd_flags(args: argparse.Namespace) -> int:
     from tracker import flags
-    from tracker.store import open_store, programme_config
+    from tracker.demo import open_with_demo
+    from tracker.store import programme_config
     from tracker.values import uk_date
 
-    store = open_store(args.db)
+    store = open_with_demo(args.db)
     as_of = args.as_of or flags.default_as_of(store)
     if as_of is None:
         raise TrackerError("the database holds no returns yet: give --as-of")
@@ -287,13 +301,13 @@ def _cmd_flags(args: argparse.Namespace) -> int:
 
 
 def _cmd_snapshot(args: argparse.Namespace) -> int:
+    from tracker.demo import open_with_demo
     from tracker.snapshot import capture
-    from tracker.store import open_store
 
-    store = open_store(args.db)
+    store = open_with_demo(args.db)
     as_of = args.as_of or dt.date.today()
     manifest = capture(
-        store.path,
+        store,
         as_of,
         args.out,
         pages=tuple(p.strip() for p in args.pages.split(",") if p.strip()),
@@ -313,9 +327,9 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from tracker.backup import export
-    from tracker.store import open_store
+    from tracker.demo import open_with_demo
 
-    manifest = export(open_store(args.db), args.out)
+    manifest = export(open_with_demo(args.db), args.out)
     for table, entry in manifest["tables"].items():
         print(f"{table}: {entry['rows']:,} row(s)", file=sys.stderr)
     print(args.out)
@@ -324,23 +338,33 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 def _cmd_restore(args: argparse.Namespace) -> int:
     from tracker.backup import restore
-    from tracker.store import resolve_path
+    from tracker.store import locate
 
-    path, _ = resolve_path(args.db)
-    done = restore(args.backup, path)
-    print(f"restored {sum(done['tables'].values()):,} row(s) into {path}", file=sys.stderr)
+    store = locate(args.db)
+    done = restore(args.backup, store)
+    print(f"restored {sum(done['tables'].values()):,} row(s) into {store.describe()}", file=sys.stderr)
     return 0
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
+    from tracker.demo import open_with_demo
     from tracker.integrity import check
-    from tracker.store import open_store
 
-    problems = check(open_store(args.db))
+    problems = check(open_with_demo(args.db))
     for problem in problems:
         print(problem)
     print("integrity: " + ("ok" if not problems else f"{len(problems)} problem(s)"), file=sys.stderr)
     return 0 if not problems else EXIT_REFUSED
+
+
+def _cmd_maintain(args: argparse.Namespace) -> int:
+    from tracker.demo import open_with_demo
+
+    store = open_with_demo(args.db)
+    for line in store.maintain():
+        print(line, file=sys.stderr)
+    print(f"maintained {store.describe()}", file=sys.stderr)
+    return 0
 
 
 def _print_frame(df, fmt: str) -> None:
@@ -364,6 +388,7 @@ COMMANDS = {
     "sites": _cmd_sites,
     "void": _cmd_void,
     "demo": _cmd_demo,
+    "maintain": _cmd_maintain,
 }
 
 

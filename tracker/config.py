@@ -17,6 +17,14 @@ DEFAULT_CONFIG = ROOT / "tracker.toml"
 
 
 @dataclass(frozen=True)
+class Maintenance:
+    """What ``python -m tracker maintain`` keeps in a shared store."""
+
+    keep_snapshots_days: int
+    delete_unused_files_after_hours: int
+
+
+@dataclass(frozen=True)
 class Config:
     """The settings in force, with their source file."""
 
@@ -33,6 +41,7 @@ class Config:
     spend_outlier_min_history: int
     spend_outlier_min_amount_gbp: float
     flags: dict[str, float]
+    maintenance: Maintenance
 
     def settings_row(self) -> dict[str, object]:
         """The values the SQL reads from its ``settings`` table: flag thresholds, the due day, the window's end."""
@@ -59,6 +68,10 @@ def load(path: Path | None = None) -> Config:
         spend_outlier_min_history=int(warn["spend_outlier_min_history"]),
         spend_outlier_min_amount_gbp=float(warn["spend_outlier_min_amount_gbp"]),
         flags=_flag_settings(raw["flags"]),
+        maintenance=Maintenance(
+            keep_snapshots_days=int(raw["maintenance"]["keep_snapshots_days"]),
+            delete_unused_files_after_hours=int(raw["maintenance"]["delete_unused_files_after_hours"]),
+        ),
     )
 
 

@@ -8,19 +8,19 @@ by mid-2011; the press stories of Nov 2010 reproduced as told).
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import io
 import math
 import os
 import random
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tracker import contract
+from tracker.config import ROOT
 from tracker.demo_sites import SEEDS, SiteSeed
 from tracker.errors import TrackerError
 from tracker.values import add_months, month_end
@@ -28,6 +28,7 @@ from tracker.values import add_months, month_end
 if TYPE_CHECKING:
     from tracker.store import Store
 
+DEMO_DATA = ROOT / "data"  # the shipped demo programme's files
 SEED = 2009
 FIRST_MONTH = dt.date(2009, 9, 30)  # the first site went live in September 2009
 LAST_MONTH = dt.date(2012, 10, 31)  # the pilot ended in October 2012
@@ -520,68 +521,99 @@ def write(programme: Programme, out_dir: Path) -> list[Path]:
     return written
 
 
-@contextlib.contextmanager
-def _building(db_path: Path, register: bytes, meta: dict[str, str], user: str) -> Iterator[Store]:
-    """A new demo database made beside ``db_path`` with its meta and register, moved into place if all goes well."""
-    # Imported here: the store imports this module lazily for the same reason.
-    from tracker.ingest import load_register
-    from tracker.store import Store, set_meta
+def open_with_demo(db: str | os.PathLike | None = None) -> Store:
+    """The store ``--db`` names (else TRACKER_DB), ready to use; the default database is built from the
+    shipped demo files first if it is missing, or was written by a newer DuckDB (it is only demo data).
 
-    tmp = db_path.with_name(f"{db_path.name}.building-{os.getpid()}")
-    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
-        leftover.unlink(missing_ok=True)
-    store = Store(tmp)
-    try:
-        with store.write() as con:
-            set_meta(con, "is_demo", "true")
-            for key, value in meta.items():
-                set_meta(con, key, value)
-        result = load_register(store, "sites.csv", register, user=user)
-        if not result.ok:
-            raise TrackerError(f"the demo register does not load: {result.problems[0]}")
-        yield store
-        os.replace(tmp, db_path)
-    finally:
-        for leftover in store.path.parent.glob(f"{tmp.name}*"):
-            leftover.unlink(missing_ok=True)
-
-
-def build(db_path: Path, data_dir: Path, *, user: str = "demo builder", programme: dict | None = None) -> None:
-    """Build a demo database at ``db_path`` from the files in ``data_dir`` (atomically).
-
-    ``programme`` holds a scaled programme's own name, window and regions, kept in its ``meta`` table.
+    A store named with ``--db`` or TRACKER_DB is never filled with demo data unasked.
     """
-    from tracker.ingest import ingest_bytes
+    from tracker.store import locate
 
-    with _building(db_path, (data_dir / "sites.csv").read_bytes(), programme or {}, user) as store:
-        for path in demo_files(data_dir):
-            result = ingest_bytes(store, path.name, path.read_bytes(), user=user)
-            if not result.ok:
-                raise TrackerError(f"a demo return file does not load: {result.problems[0]}")
+    store = locate(db)
+    if store.is_default:  # a file on this machine
+        if store.exists() and not store.readable():
+            store.remove()
+        if not store.exists():  # if another process builds it meanwhile, keep theirs
+            store.load_whole(lambda new: _fill_from_files(new, DEMO_DATA, "demo builder"), lambda con: False)
+    store.upgrade()
+    return store
 
 
-def build_generated(db_path: Path, programme: Programme, meta: dict[str, str], *, user: str = "demo builder") -> None:
-    """Build a scaled programme's database straight from the generator's rows (atomically).
+def build(store: Store, data_dir: Path, *, user: str = "demo builder") -> None:
+    """Fill ``store`` with the demo programme in ``data_dir``, all at once (replacing demo data only)."""
+    store.load_whole(lambda new: _fill_from_files(new, data_dir, user), _empty_or_demo(store))
+
+
+def build_generated(store: Store, programme: Programme, meta: dict[str, str], *, user: str = "demo builder") -> None:
+    """Fill ``store`` with a scaled programme straight from the generator's rows (all at once, as ``build``).
 
     The register goes through the usual validated load. The returns are typed, valid rows
     already, so they skip the CSV round trip: each month is inserted as one load (its load-log
     line names the month's file and says it was generated) and the derived data is made once
     at the end. Loading real files goes through ``ingest`` and its validation, as always.
     """
-    from tracker import derived, queries
-    from tracker.ingest import FileResult, record_load, returns_frame
+    store.load_whole(lambda new: _fill_generated(new, programme, meta, user), _empty_or_demo(store))
 
-    register = to_csv(programme.register, contract.names(contract.REGISTER_COLUMNS))
-    with _building(db_path, register, meta, user) as store, store.write() as con:
-        con.execute("begin")
+
+def _empty_or_demo(store: Store) -> Callable:
+    """Replace a store only when it holds demo data or nothing; refuse, plainly, one with real data."""
+    from tracker.backup import holds_data
+    from tracker.store import get_meta
+
+    def decide(con) -> bool:
+        if holds_data(con) and get_meta(con, "is_demo") != "true":
+            raise TrackerError(
+                f"{store.describe()} holds a programme's own data, not the demo: the demo replaces only demo "
+                "data or an empty store. Choose another --db."
+            )
+        return True
+
+    return decide
+
+
+def _start(store: Store, register: bytes, meta: dict[str, str], user: str) -> None:
+    """Mark a new database as demo data, record its programme and load its register."""
+    from tracker.ingest import load_register
+    from tracker.store import set_meta
+
+    def mark(con) -> None:
+        set_meta(con, "is_demo", "true")
+        for key, value in meta.items():
+            set_meta(con, key, value)
+
+    store.write(mark)
+    result = load_register(store, "sites.csv", register, user=user)
+    if not result.ok:
+        raise TrackerError(f"the demo register does not load: {result.problems[0]}")
+
+
+def _fill_from_files(store: Store, data_dir: Path, user: str) -> None:
+    from tracker.ingest import ingest_bytes
+
+    _start(store, (data_dir / "sites.csv").read_bytes(), {}, user)
+    for path in demo_files(data_dir):
+        result = ingest_bytes(store, path.name, path.read_bytes(), user=user)
+        if not result.ok:
+            raise TrackerError(f"a demo return file does not load: {result.problems[0]}")
+
+
+def _fill_generated(store: Store, programme: Programme, meta: dict[str, str], user: str) -> None:
+    from tracker import derived, queries
+    from tracker.ingest import FileResult, next_ids, record_load, returns_frame
+
+    _start(store, to_csv(programme.register, contract.names(contract.REGISTER_COLUMNS)), meta, user)
+
+    def insert_all(con) -> None:
         for name, rows in programme.files.items():
             done = FileResult(file=f"{name} (generated)", sha256=None, outcome="accepted", rows=len(rows))
             load_id = record_load(con, "returns", done, user, new_returns=len(rows))
-            con.register("incoming", returns_frame([{**r, "row": i} for i, r in enumerate(rows, start=2)]))
+            numbered = [{**r, "row": i} for i, r in enumerate(rows, start=2)]
+            con.register("incoming", returns_frame(numbered, next_ids(con)["return_id"]))
             queries.execute(con, "insert_returns", load_id=load_id)
             con.unregister("incoming")
         derived.refresh(con)
-        con.execute("commit")
+
+    store.write(insert_all)
 
 
 def demo_files(data_dir: Path) -> list[Path]:

@@ -23,6 +23,7 @@ import json
 import duckdb
 
 from tracker import queries
+from tracker.store.schema import rules, set_meta
 
 THROUGH_KEY = "flag_log_through"
 SETTINGS_KEY = "flag_log_settings"
@@ -31,8 +32,6 @@ NEVER = dt.date(1, 1, 1)
 
 def settings_stamp(con: duckdb.DuckDBPyConnection) -> str:
     """The flag rules in force for this database, as stored beside the log they filled."""
-    from tracker.store import rules  # the store imports this module
-
     return json.dumps(rules(con).settings_row(), sort_keys=True, default=str)
 
 
@@ -86,10 +85,8 @@ def refresh(con: duckdb.DuckDBPyConnection, first_return_id: int | None = None) 
     queries.execute(con, "derive/flag_log_clear", from_day=start)
     if horizon is not None:
         queries.execute(con, "derive/flag_log_fill", from_day=start, to_day=horizon)
-    con.execute(
-        "insert or replace into meta values ($k1, $v1), ($k2, $v2)",
-        {"k1": THROUGH_KEY, "v1": (horizon or NEVER).isoformat(), "k2": SETTINGS_KEY, "v2": stamp},
-    )
+    set_meta(con, THROUGH_KEY, (horizon or NEVER).isoformat())
+    set_meta(con, SETTINGS_KEY, stamp)
     publish_state(con)
 
 

@@ -42,6 +42,10 @@ class StoreBusy(TrackerError):
     """The database stayed locked by another program for longer than we wait."""
 
 
+class StoreUnreachable(TrackerError):
+    """The shared store's catalog (PostgreSQL) does not answer; nothing was changed."""
+
+
 class FileRefused(TrackerError):
     """A file failed validation; carries every problem found."""
 

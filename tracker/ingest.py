@@ -87,12 +87,19 @@ def _now() -> dt.datetime:
     return dt.datetime.now().replace(microsecond=0)
 
 
+def next_ids(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """The next free id of each numbered table (only the writer asks, while it alone may write)."""
+    row = queries.frame(con, "next_ids").iloc[0]
+    return {name: int(value) for name, value in row.items()}
+
+
 def record_load(con: duckdb.DuckDBPyConnection, kind: str, result: FileResult, user: str, **counts: object) -> int:
     """Add the load-log line for one file or command (inside the caller's transaction); gives its id."""
     summary = None
     if result.problems:
         summary = "\n".join(str(p) for p in result.problems)
     params = dict(
+        load_id=next_ids(con)["load_id"],
         kind=kind,
         file_name=result.file,
         sha256=result.sha256,
@@ -108,7 +115,8 @@ def record_load(con: duckdb.DuckDBPyConnection, kind: str, result: FileResult, u
         note=None,
     )
     params.update(counts)
-    return queries.execute(con, "insert_load_log", **params).fetchone()[0]
+    queries.execute(con, "insert_load_log", **params)
+    return params["load_id"]
 
 
 def _sites(con: duckdb.DuckDBPyConnection) -> dict[str, SiteInfo]:
@@ -162,19 +170,20 @@ def _plan(con: duckdb.DuckDBPyConnection, records: list[dict], result: FileResul
     return latest
 
 
-def returns_frame(records: list[dict]) -> pd.DataFrame:
-    """Typed return rows as the frame that sql/insert_returns.sql reads as `incoming`."""
-    columns = ["source_row", "site_code", "period_end", *RETURN_FIELDS, "is_void", "void_reason"]
+def returns_frame(records: list[dict], first_return_id: int) -> pd.DataFrame:
+    """Typed return rows as the frame that sql/insert_returns.sql reads as `incoming`, numbered in order."""
+    columns = ["return_id", "source_row", "site_code", "period_end", *RETURN_FIELDS, "is_void", "void_reason"]
     rows = [
         {
             **{f: rec[f] for f in RETURN_FIELDS},
+            "return_id": first_return_id + i,
             "source_row": rec["row"],
             "site_code": rec["site_code"],
             "period_end": rec["period_end"],
             "is_void": False,
             "void_reason": None,
         }
-        for rec in records
+        for i, rec in enumerate(records)
     ]
     df = pd.DataFrame(rows, columns=columns)
     for col in contract.RETURN_COUNT_COLUMNS:
@@ -201,21 +210,22 @@ def ingest_bytes(
     limits = cfg or current()
     today = today or dt.date.today()
     user = user or current_user()
-    result = FileResult(file=name, sha256=sha256(data), outcome="refused", dry_run=dry_run)
-    table = None
+    table, rows, unreadable = None, 0, []
     if len(data) > limits.max_upload_bytes:
-        result.problems = [
-            Problem(name, f"the file is {len(data):,} bytes; the limit is {limits.max_upload_bytes:,} bytes")
-        ]
+        unreadable = [Problem(name, f"the file is {len(data):,} bytes; the limit is {limits.max_upload_bytes:,} bytes")]
     else:
         try:
             table = read_table(name, data)
-            result.rows = len(table.rows)
+            rows = len(table.rows)
         except FileRefused as exc:
-            result.problems = exc.problems
-    opener = store.read if dry_run else store.write
-    with opener() as con:
-        cfg = cfg or programme_config(con)
+            unreadable = exc.problems
+
+    def check_and_load(con: duckdb.DuckDBPyConnection) -> FileResult:
+        # Inside the write (or the dry run's read): what is stored cannot change meanwhile, and a
+        # rerun after a commit conflict starts again from here.
+        result = FileResult(file=name, sha256=sha256(data), outcome="refused", dry_run=dry_run, rows=rows)
+        result.problems = list(unreadable)
+        settings = cfg or programme_config(con)
         if get_meta(con, "is_demo") == "true":
             result.notices.append(
                 "This database holds the synthetic demo programme; loading real returns into it mixes the two. "
@@ -231,14 +241,14 @@ def ingest_bytes(
         elif table is not None:
             sites = _sites(con)
             try:
-                records = validate_returns(table, sites, cfg, today)
+                records = validate_returns(table, sites, settings, today)
             except FileRefused as exc:
                 result.problems = exc.problems
             else:
                 result.outcome = "accepted"
                 latest = _plan(con, records, result)
                 changed = {(c.site_code, c.period_end) for c in (*result.new, *result.superseded)}
-                result.warnings = check_returns(records, latest, sites, cfg)
+                result.warnings = check_returns(records, latest, sites, settings)
                 result.warnings = [w for w in result.warnings if (w.site_code, w.period_end) in changed]
                 if not dry_run:
                     _write_returns(
@@ -246,52 +256,57 @@ def ingest_bytes(
                     )
                 return result
         if not dry_run:
-            con.execute("begin")
             result.load_id = record_load(con, "returns", result, user)
-            con.execute("commit")
-    return result
+        return result
+
+    if dry_run:
+        with store.read() as con:
+            return check_and_load(con)
+    return store.write(check_and_load)
 
 
 def _write_returns(con: duckdb.DuckDBPyConnection, result: FileResult, records: list[dict], user: str) -> None:
-    con.execute("begin")
-    try:
-        result.load_id = record_load(
-            con,
-            "returns",
-            result,
-            user,
-            new_returns=len(result.new),
-            superseded_returns=len(result.superseded),
-            unchanged_returns=result.unchanged,
-            warning_count=len(result.warnings),
+    """Store an accepted file's new and changed returns, its warnings and its load-log line (caller's transaction)."""
+    result.load_id = record_load(
+        con,
+        "returns",
+        result,
+        user,
+        new_returns=len(result.new),
+        superseded_returns=len(result.superseded),
+        unchanged_returns=result.unchanged,
+        warning_count=len(result.warnings),
+    )
+    if not records:
+        return
+    ids = next_ids(con)
+    incoming = returns_frame(sorted(records, key=lambda r: r["row"]), ids["return_id"])
+    con.register("incoming", incoming)
+    queries.execute(con, "insert_returns", load_id=result.load_id)
+    con.unregister("incoming")
+    numbered = {
+        (code, _date(period)): rid
+        for rid, code, period in incoming[["return_id", "site_code", "period_end"]].itertuples(index=False)
+    }
+    derived.refresh(con, first_return_id=ids["return_id"])
+    if result.warnings:
+        warnings = pd.DataFrame(
+            [
+                {
+                    "position": position,
+                    "return_id": numbered[(w.site_code, w.period_end)],
+                    "site_code": w.site_code,
+                    "period_end": w.period_end,
+                    "check_name": w.check,
+                    "column_name": w.column,
+                    "message": w.message,
+                }
+                for position, w in enumerate(result.warnings)
+            ]
         )
-        if records:
-            con.register("incoming", returns_frame(records))
-            inserted = queries.execute(con, "insert_returns", load_id=result.load_id).fetchall()
-            con.unregister("incoming")
-            ids = {(code, _date(period)): rid for rid, code, period in inserted}
-            derived.refresh(con, first_return_id=min(ids.values()))
-            if result.warnings:
-                warnings = pd.DataFrame(
-                    [
-                        {
-                            "return_id": ids[(w.site_code, w.period_end)],
-                            "site_code": w.site_code,
-                            "period_end": w.period_end,
-                            "check_name": w.check,
-                            "column_name": w.column,
-                            "message": w.message,
-                        }
-                        for w in result.warnings
-                    ]
-                )
-                con.register("incoming_warnings", warnings)
-                queries.execute(con, "insert_warnings")
-                con.unregister("incoming_warnings")
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+        con.register("incoming_warnings", warnings)
+        queries.execute(con, "insert_warnings", first_warning_id=ids["warning_id"])
+        con.unregister("incoming_warnings")
 
 
 def refuse(
@@ -300,10 +315,7 @@ def refuse(
     """Refuse a file without reading it (further): its one load-log line, none in a dry run."""
     result = FileResult(file=name, sha256=sha, outcome="refused", dry_run=dry_run, problems=[Problem(name, message)])
     if not dry_run:
-        with store.write() as con:
-            con.execute("begin")
-            result.load_id = record_load(con, "returns", result, user or current_user())
-            con.execute("commit")
+        result.load_id = store.write(lambda con: record_load(con, "returns", result, user or current_user()))
     return result
 
 
@@ -335,15 +347,21 @@ def load_register(
 ) -> FileResult:
     """Replace the site register with a validated file, in one transaction."""
     user = user or current_user()
-    result = FileResult(file=name, sha256=sha256(data), outcome="refused")
-    records = None
-    with store.write() as con:
-        try:  # validated against this database's own regions where it has them
-            table = read_table(name, data)
+    table, unreadable = None, []
+    try:
+        table = read_table(name, data)
+    except FileRefused as exc:
+        unreadable = exc.problems
+
+    def check_and_load(con: duckdb.DuckDBPyConnection) -> FileResult:
+        result = FileResult(file=name, sha256=sha256(data), outcome="refused", problems=list(unreadable))
+        records = None
+        if table is not None:
             result.rows = len(table.rows)
-            records = validate_register(table, cfg or programme_config(con))
-        except FileRefused as exc:
-            result.problems = exc.problems
+            try:  # validated against this database's own regions where it has them
+                records = validate_register(table, cfg or programme_config(con))
+            except FileRefused as exc:
+                result.problems = exc.problems
         if records is not None:
             have_returns = set(queries.frame(con, "sites_with_returns")["site_code"])
             dropped = sorted(have_returns - {r["site_code"] for r in records})
@@ -356,24 +374,20 @@ def load_register(
                 )
                 for code in dropped
             ]
-        con.execute("begin")
-        try:
-            if records is not None and not result.problems:
-                result.outcome = "accepted"
-                result.load_id = record_load(con, "register", result, user, new_returns=0)
-                frame = pd.DataFrame(records, columns=contract.names(contract.REGISTER_COLUMNS))
-                for col in ("direct_payments_from", "go_live", "target_date", "withdrawn_on"):
-                    frame[col] = pd.to_datetime(frame[col]).astype("datetime64[s]")
-                frame["dh_funding_gbp"] = frame["dh_funding_gbp"].astype("float64")
-                queries.execute(con, "delete_sites")
-                con.register("incoming_sites", frame)
-                queries.execute(con, "replace_sites", load_id=result.load_id)
-                con.unregister("incoming_sites")
-                derived.refresh(con)  # go-lives, targets or withdrawals may have changed every flag
-            else:
-                result.load_id = record_load(con, "register", result, user)
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
-    return result
+        if records is None or result.problems:
+            result.load_id = record_load(con, "register", result, user)
+            return result
+        result.outcome = "accepted"
+        result.load_id = record_load(con, "register", result, user, new_returns=0)
+        frame = pd.DataFrame(records, columns=contract.names(contract.REGISTER_COLUMNS))
+        for col in ("direct_payments_from", "go_live", "target_date", "withdrawn_on"):
+            frame[col] = pd.to_datetime(frame[col]).astype("datetime64[s]")
+        frame["dh_funding_gbp"] = frame["dh_funding_gbp"].astype("float64")
+        queries.execute(con, "delete_sites")
+        con.register("incoming_sites", frame)
+        queries.execute(con, "replace_sites", load_id=result.load_id)
+        con.unregister("incoming_sites")
+        derived.refresh(con)  # go-lives, targets or withdrawals may have changed every flag
+        return result
+
+    return store.write(check_and_load)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import duckdb
 import pandas as pd
 
 from tracker import queries
 from tracker.errors import TrackerError
+from tracker.ingest import next_ids
 from tracker.store import Store
 
 MAX_NOTE_CHARS = 2_000
@@ -22,10 +24,13 @@ def add_note(
         raise TrackerError("The note is empty: write what was done or agreed.")
     if len(text) > MAX_NOTE_CHARS:
         raise TrackerError(f"The note is {len(text):,} characters; keep it under {MAX_NOTE_CHARS:,}.")
-    with store.write() as con:
-        return queries.execute(
+
+    def write(con: duckdb.DuckDBPyConnection) -> int:
+        note_id = next_ids(con)["note_id"]
+        queries.execute(
             con,
             "insert_flag_note",
+            note_id=note_id,
             site_code=site_code,
             flag=flag,
             flag_since=flag_since,
@@ -33,7 +38,10 @@ def add_note(
             note=text,
             written_by=written_by,
             written_at=dt.datetime.now().replace(microsecond=0),
-        ).fetchone()[0]
+        )
+        return note_id
+
+    return store.write(write)
 
 
 def notes_beside(flags: pd.DataFrame, notes: pd.DataFrame) -> pd.Series:

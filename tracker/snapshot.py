@@ -119,7 +119,7 @@ def _pdf(pngs: list[Path], target: Path) -> None:
 
 
 def capture(
-    db: Path | str,
+    store: Store,
     as_of: dt.date,
     out_dir: Path,
     *,
@@ -140,7 +140,6 @@ def capture(
     if unknown or not pages:
         raise SnapshotError(f"unknown page(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(PAGES)}")
     started = time.perf_counter()
-    store = Store(db)
     with store.read() as con:
         regions = programme_config(con).regions
     if region is not None and region not in regions:
@@ -155,7 +154,7 @@ def capture(
     shots: list[Shot] = []
     staging = Path(tempfile.mkdtemp(prefix=".board-pack-", dir=out_dir if out_dir.exists() else None))
     try:
-        server = contextlib.nullcontext(url) if url else dashboard_server(db)
+        server = contextlib.nullcontext(url) if url else dashboard_server(store)
         if not url:
             progress("starting a private dashboard server on this machine …")
         with server as base, sync_playwright() as pw:

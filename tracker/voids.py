@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import duckdb
 import pandas as pd
 
 from tracker import derived, queries
 from tracker.errors import TrackerError
-from tracker.ingest import FileResult, current_user, record_load, returns_frame
+from tracker.ingest import RETURN_FIELDS, FileResult, current_user, next_ids, record_load, returns_frame
 from tracker.store import Store
 from tracker.values import uk_date
 
@@ -18,43 +19,25 @@ def void_return(store: Store, site_code: str, period_end: dt.date, reason: str, 
     user = user or current_user()
     if not reason.strip():
         raise TrackerError("give a reason for the void (--reason)")
-    with store.write() as con:
+
+    def void(con: duckdb.DuckDBPyConnection) -> int:
         latest = queries.frame(con, "latest_version", site_code=site_code, period_end=period_end)
         if latest.empty or bool(latest.iloc[0]["is_void"]):
             state = "already void" if not latest.empty else "not loaded"
             raise TrackerError(f"there is no return to void for {site_code} in {uk_date(period_end)} ({state})")
         result = FileResult(file=f"void {site_code} {period_end.isoformat()}", sha256="", outcome="accepted", rows=1)
-        con.execute("begin")
-        try:
-            load_id = record_load(con, "void", result, user, superseded_returns=1, note=reason.strip())
-            row = {"row": None, "site_code": site_code, "period_end": period_end}
-            row.update(
-                {
-                    f: None
-                    for f in (
-                        "people_offered",
-                        "people_recruited",
-                        "care_plans_agreed",
-                        "budgets_notional",
-                        "budgets_third_party",
-                        "budgets_direct_payment",
-                        "spend_care_gbp",
-                        "spend_infrastructure_gbp",
-                        "submitted_on",
-                        "commentary",
-                    )
-                }
-            )
-            frame = returns_frame([row])
-            frame["is_void"] = True
-            frame["void_reason"] = reason.strip()
-            frame["source_row"] = pd.array([None], dtype="Int64")
-            con.register("incoming", frame)
-            (return_id, *_), *_ = queries.execute(con, "insert_returns", load_id=load_id).fetchall()
-            con.unregister("incoming")
-            derived.refresh(con, first_return_id=return_id)
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
-    return load_id
+        load_id = record_load(con, "void", result, user, superseded_returns=1, note=reason.strip())
+        row = {"row": None, "site_code": site_code, "period_end": period_end}
+        row.update(dict.fromkeys(RETURN_FIELDS))
+        return_id = next_ids(con)["return_id"]
+        frame = returns_frame([row], return_id)
+        frame["is_void"] = True
+        frame["void_reason"] = reason.strip()
+        frame["source_row"] = pd.array([None], dtype="Int64")
+        con.register("incoming", frame)
+        queries.execute(con, "insert_returns", load_id=load_id)
+        con.unregister("incoming")
+        derived.refresh(con, first_return_id=return_id)
+        return load_id
+
+    return store.write(void)

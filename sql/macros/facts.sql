@@ -33,7 +33,7 @@ counting as (
     inner join returns as r
         on r.site_code = d.site_code
         and r.known_from <= d.valid_from
-        and (r.superseded_from is null or r.superseded_from > d.valid_from)
+        and coalesce(r.superseded_from, 'infinity'::date) > d.valid_from  -- no `or`: see flags.sql
     where not r.is_void
 )
 

@@ -6,6 +6,9 @@
 -- these same rules) as far as it is usable, and are evaluated here beyond that.
 -- Thresholds come from the `settings` table (tracker.toml [flags]).
 -- Live sites only: a site is evaluated from its go-live until it withdraws.
+-- Join conditions compare with coalesce(x, 'infinity') rather than `x is null or x > y`:
+-- DuckDB 1.5 plans a join on such an `or` as a nested loop (quadratic: the flag-log fill took
+-- 15 s instead of 0.3 s at 1,000 sites); the coalesce gives a range join on every version.
 
 create or replace temp macro evaluation_days(from_day, to_day, extra_day) as table
     select last_day(g.m::date) as evaluated_on
@@ -42,7 +45,7 @@ with site_evaluations as (
     from evaluation_days(from_day, to_day, extra_day) as e
     inner join sites as s
         on s.go_live <= e.evaluated_on
-        and (s.withdrawn_on is null or s.withdrawn_on > e.evaluated_on)
+        and coalesce(s.withdrawn_on, 'infinity'::date) > e.evaluated_on
     cross join settings as cfg
 ),
 
@@ -81,7 +84,7 @@ owed_received as (
         on r.site_code = o.site_code
         and r.period_end = o.period_end
         and r.known_from <= o.evaluated_on
-        and (r.superseded_from is null or r.superseded_from > o.evaluated_on)
+        and coalesce(r.superseded_from, 'infinity'::date) > o.evaluated_on
     where not r.is_void
     group by o.evaluated_on, o.site_code
 ),
@@ -109,7 +112,7 @@ facts as (
     left join site_facts_during as f
         on f.site_code = se.site_code
         and f.valid_from <= se.evaluated_on
-        and (f.valid_until is null or f.valid_until > se.evaluated_on)
+        and coalesce(f.valid_until, 'infinity'::date) > se.evaluated_on
     left join owed_received as r on r.evaluated_on = se.evaluated_on and r.site_code = se.site_code
 ),
 

@@ -29,7 +29,7 @@ owed as (
     from sites as s
     inner join months as m
         on m.period_end >= last_day(s.go_live)
-        and (s.withdrawn_on is null or m.period_end < s.withdrawn_on)
+        and m.period_end < coalesce(s.withdrawn_on, 'infinity'::date)
 ),
 
 known as (

@@ -1,23 +1,22 @@
 -- The returns store. Amounts are GBP with pennies; counts are people.
--- Ids come from sequences so that a restored database carries on numbering.
-
-create sequence if not exists load_id_seq start 1;
-create sequence if not exists return_id_seq start 1;
-create sequence if not exists warning_id_seq start 1;
+-- The same schema serves a DuckDB file and a DuckLake, which has no sequences, keys or CHECK
+-- constraints: the writer allocates ids (highest stored + 1, sql/next_ids.sql) while it alone
+-- writes, and sql/checks/ proves that ids, keys and the accepted values hold.
+-- (Databases made before the lake keep the keys and sequences they were made with.)
 
 create table if not exists meta (
-    key varchar primary key,
+    key varchar not null,                 -- one row per key
     value varchar not null
 );
 
 -- One row for every file or command that tried to change the data.
 create table if not exists load_log (
-    load_id bigint primary key default nextval('load_id_seq'),
-    kind varchar not null check (kind in ('returns', 'register', 'void')),
+    load_id bigint not null,              -- unique
+    kind varchar not null,                -- returns | register | void
     file_name varchar not null,
     sha256 varchar,
     row_count integer not null default 0,
-    outcome varchar not null check (outcome in ('accepted', 'refused', 'already loaded')),
+    outcome varchar not null,             -- accepted | refused | already loaded
     loaded_by varchar not null,
     loaded_at timestamp not null,
     new_returns integer not null default 0,
@@ -29,10 +28,10 @@ create table if not exists load_log (
 );
 
 create table if not exists sites (
-    site_code varchar primary key,
+    site_code varchar not null,           -- unique
     site_name varchar not null,
     region varchar not null,
-    cohort varchar not null check (cohort in ('in-depth', 'wider')),
+    cohort varchar not null,              -- in-depth | wider
     care_groups varchar not null,         -- ';'-separated
     direct_payments_from date,
     go_live date not null,
@@ -48,7 +47,7 @@ create table if not exists sites (
 -- Every version of every return: the latest loaded (highest return_id) counts.
 -- A void is a version with is_void = true and no figures.
 create table if not exists returns (
-    return_id bigint primary key default nextval('return_id_seq'),
+    return_id bigint not null,            -- unique; the latest loaded version counts
     load_id bigint not null,
     source_row integer,                   -- spreadsheet row in the file (header = 1)
     site_code varchar not null,
@@ -68,7 +67,7 @@ create table if not exists returns (
 );
 
 create table if not exists return_warnings (
-    warning_id bigint primary key default nextval('warning_id_seq'),
+    warning_id bigint not null,           -- unique
     return_id bigint not null,
     site_code varchar not null,
     period_end date not null,

@@ -1,0 +1,144 @@
+"""What every store backend offers, and the steps both take on a new connection."""
+
+from __future__ import annotations
+
+import abc
+import os
+from collections.abc import Callable
+from contextlib import AbstractContextManager, suppress
+from typing import TypeVar
+
+import duckdb
+
+from tracker import derived
+from tracker.errors import TrackerError
+from tracker.store import schema
+
+# How long a reader or a writer waits for the store before the user is told it is busy.
+READ_WAIT_S = 20.0
+WRITE_WAIT_S = 60.0
+
+T = TypeVar("T")
+Work = Callable[[duckdb.DuckDBPyConnection], T]
+Fill = Callable[["Store"], None]  # fills a new, empty store
+Decide = Callable[[duckdb.DuckDBPyConnection], bool]  # looks at a store and says yes or no
+
+
+class Store(abc.ABC):
+    """Where the tracker's tables live. Above this module nothing knows which backend it is."""
+
+    #: What ``--db`` or TRACKER_DB would say to reach this store again (a file path or an attach string).
+    locator: str
+    #: Whether this is the default database (data/tracker.duckdb), the only one filled with demo data unasked.
+    is_default: bool = False
+
+    @abc.abstractmethod
+    def describe(self) -> str:
+        """The store in plain words, for messages."""
+
+    @abc.abstractmethod
+    def exists(self) -> bool:
+        """Whether the store holds tracker tables (a new file or an empty catalog does not)."""
+
+    def readable(self) -> bool:
+        """Whether this DuckDB can open the store at all (a file written by a newer DuckDB cannot)."""
+        return True
+
+    @abc.abstractmethod
+    def read(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """A connection that sees one consistent state of every table while it is open."""
+
+    @abc.abstractmethod
+    def write(self, work: Work[T]) -> T:
+        """Run ``work(con)`` as one transaction while no other process writes; gives what it returns.
+
+        The schema is brought up to date first. ``work`` commits whole or not at all; it may be
+        run again after a commit conflict, so it must do nothing outside the database.
+        """
+
+    @abc.abstractmethod
+    def load_whole(self, fill: Fill, may_replace: Decide) -> bool:
+        """Make the store's whole contents at once: ``fill`` builds them in a new staging database, then they
+        take the place of this store's in one step (readers see the old or the new, never a mix).
+
+        If the store already holds tracker tables, ``may_replace(con)`` decides first: True replaces them,
+        False keeps them (and gives False, changing nothing), and an error it raises refuses.
+        """
+
+    @abc.abstractmethod
+    def version(self) -> str:
+        """A value that changes whenever the data changes (for cache keys)."""
+
+    @abc.abstractmethod
+    def maintain(self) -> list[str]:
+        """Compact the store and drop what nothing refers to; says what was done."""
+
+    def environment(self) -> dict[str, str]:
+        """The environment a child process needs to reach this same store."""
+        return {"TRACKER_DB": self.locator}
+
+    def close(self) -> None:  # noqa: B027 - deliberately a no-op: a file store holds nothing open
+        """Release what the store holds open (nothing, for most backends)."""
+
+    def upgrade(self) -> None:
+        """Bring the schema, stored macros and derived data up to date, if this code is newer."""
+        if not self.exists():
+            return
+        with self.read() as con:
+            have = schema.schema_version(con)
+            stale = have is not None and (derived.is_stale(con) or not schema.macros_installed(con))
+        if have is None or have < schema.latest_schema() or stale:
+            self.write(lambda con: None)  # write() migrates and derives first
+
+
+def in_transaction(con: duckdb.DuckDBPyConnection, work: Work[T]) -> T:
+    """Run ``work`` between begin and commit; roll back on any error (a failed commit is rolled back already)."""
+    con.execute("begin")
+    try:
+        result = work(con)
+        con.execute("commit")
+    except BaseException:
+        with suppress(duckdb.Error):
+            con.execute("rollback")
+        raise
+    return result
+
+
+def prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """Give a connection the settings table the queries read, and the macros if the store lacks them.
+
+    The settings are temporary (per connection, so a read-only one works). The macros in sql/macros
+    are stored by the writer (``ready_for_writing``): creating them takes tens of milliseconds, too
+    long to repeat for every read. A store whose stored macros are not this code's (an upgrade not
+    yet written) gets temporary ones, which come first.
+    """
+    settings = schema.rules(con).settings_row()
+    columns = ", ".join(f"${name} as {name}" for name in settings)
+    con.execute(f"create or replace temp table settings as select {columns}", settings)
+    derived.publish_state(con)
+    if not schema.macros_installed(con):
+        schema.create_temp_macros(con)
+
+
+def ready_for_writing(con: duckdb.DuckDBPyConnection) -> None:
+    """Migrate, store the macros and re-derive if the rules changed: each step its own transaction."""
+    if schema.schema_version(con) != schema.latest_schema():
+        in_transaction(con, schema.migrate)
+    prepare(con)
+    if not schema.macros_installed(con):
+        in_transaction(con, schema.install_macros)
+    if derived.is_stale(con):  # new schema or new flag rules: derive afresh first
+        in_transaction(con, derived.refresh)
+
+
+def unreadable(what: str, exc: duckdb.Error) -> Exception:
+    """A plain error for a store that does not hold what the tracker expects (or the bug itself: TRACKER_DEBUG)."""
+    if os.environ.get("TRACKER_DEBUG"):
+        return exc
+    return TrackerError(f"{what} could not answer a query ({first_line(exc)}). Is it a tracker database?")
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an error's message (DuckDB's carry hints and context below it)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

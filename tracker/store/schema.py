@@ -1,0 +1,109 @@
+"""The tracker's tables on either backend: numbered migrations, stored macros, the meta table, the settings.
+
+Everything here is plain SQL that a DuckDB file and a DuckLake catalog both accept: no sequences,
+no primary keys or CHECK constraints (DuckLake has none), no ``insert or replace``, no
+``returning``. Ids are allocated by the writer (``sql/next_ids.sql``) while it alone may write,
+and what constraints would have enforced is proven by ``python -m tracker check`` (``sql/checks``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+import duckdb
+
+from tracker.config import ROOT, Config, current, with_programme
+
+SCHEMA_DIR = ROOT / "sql" / "schema"
+MACRO_DIR = ROOT / "sql" / "macros"
+MACROS_KEY = "macros_version"
+
+
+def latest_schema() -> int:
+    """The number of the newest migration in sql/schema."""
+    return max(int(f.name[:3]) for f in SCHEMA_DIR.glob("[0-9][0-9][0-9]_*.sql"))
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The migrations this database has had, or None when it holds no tracker tables yet."""
+    try:
+        value = get_meta(con, "schema_version")
+    except duckdb.CatalogException:
+        return None
+    return int(value) if value is not None else 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Apply the numbered files in sql/schema that this database has not had (in the caller's transaction)."""
+    con.execute("create table if not exists meta (key varchar not null, value varchar not null)")
+    have = schema_version(con) or 0
+    for file in sorted(SCHEMA_DIR.glob("[0-9][0-9][0-9]_*.sql")):
+        number = int(file.name[:3])
+        if number > have:
+            con.execute(file.read_text())
+            set_meta(con, "schema_version", str(number))
+
+
+def get_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    """A value from the meta table, or None."""
+    row = con.execute("select value from meta where key = $k", {"k": key}).fetchone()
+    return row[0] if row else None
+
+
+def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    """Set a value in the meta table (one row per key)."""
+    con.execute("delete from meta where key = $k", {"k": key})
+    con.execute("insert into meta values ($k, $v)", {"k": key, "v": value})
+
+
+def rules(con: duckdb.DuckDBPyConnection) -> Config:
+    """The settings the SQL works to on this connection: programme_config, or tracker.toml's before a schema."""
+    try:
+        return programme_config(con)
+    except duckdb.CatalogException:  # no meta table yet
+        return current()
+
+
+def programme_config(con: duckdb.DuckDBPyConnection) -> Config:
+    """The settings in force for this database (tracker.toml, with the database's own programme if it has one)."""
+    rows = dict(con.execute("select key, value from meta").fetchall())
+    return with_programme(current(), rows)
+
+
+def macros_version() -> str:
+    """A digest of the macro files: what the database must hold for readers to use its stored macros."""
+    digest = hashlib.sha256()
+    for file in sorted(MACRO_DIR.glob("*.sql")):
+        digest.update(file.name.encode() + b"\0" + macro_text(file).encode())
+    return digest.hexdigest()[:16]
+
+
+def macros_installed(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the database holds this code's macros."""
+    try:
+        return get_meta(con, MACROS_KEY) == macros_version()
+    except duckdb.CatalogException:  # no meta table yet
+        return False
+
+
+def create_temp_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Give this connection its own copy of the macros (for a database whose stored ones are stale)."""
+    for file in sorted(MACRO_DIR.glob("*.sql")):
+        con.execute(macro_text(file))
+
+
+def install_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Store this code's macros in the database (the writer does this once per change of sql/macros)."""
+    if macros_installed(con):
+        return
+    for file in sorted(MACRO_DIR.glob("*.sql")):
+        con.execute(macro_text(file).replace("create or replace temp macro", "create or replace macro"))
+    set_meta(con, MACROS_KEY, macros_version())
+
+
+@cache
+def macro_text(file: Path) -> str:
+    """The text of one macro file (read once per process)."""
+    return file.read_text()
