@@ -229,6 +229,11 @@ class LakeStore(Store):
     def _plain(self, exc: duckdb.Error) -> Exception:
         if any(phrase in str(exc).lower() for phrase in _UNREACHABLE):
             return StoreUnreachable(self._unreachable(first_line(exc)))
+        if "Cannot open file" in str(exc) or "No such file or directory" in str(exc):
+            return TrackerError(
+                f"{self.describe()[0].upper()}{self.describe()[1:]} is missing data files ({first_line(exc)}). "
+                "Is the shared data folder mounted here, at the same path as on every other server?"
+            )
         if "does not match existing data path" in str(exc):
             return TrackerError(
                 f"TRACKER_DATA_PATH ({self.data_path}) is not the data folder {self.describe()} was created with: "
