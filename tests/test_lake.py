@@ -363,3 +363,8 @@ def test_the_demo_gives_the_same_flags_in_a_lake_as_in_its_file(demo_db, new_sto
     ]:
         assert flags.raised(lake, day).equals(flags.raised(file_store, day)), day
         assert flags.statuses(lake, day).equals(flags.statuses(file_store, day)), day
+    # A server on which the shared folder is not mounted says so, plainly.
+    data = Path(os.environ["TRACKER_DATA_PATH"])
+    data.rename(data.with_name(data.name + "-unmounted"))
+    with pytest.raises(TrackerError, match=r"is missing data files .* Is the shared data folder mounted here"):
+        flags.statuses(lake, dt.date(2011, 1, 31))
