@@ -122,6 +122,30 @@ def new_store(
         store.close()
 
 
+APP = str(ROOT / "dashboard.py")
+
+
+def open_page(page: str = "pages/overview.py", **query: str):
+    """A page under AppTest, opened as a user opens it: the entry point first, then the page."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    if page != "pages/overview.py":
+        at.switch_page(page).run()
+    return at
+
+
+def sql(store: Store, name: str, **params):
+    """Rows of a named query, as the page would get them."""
+    from tracker import queries
+
+    with store.read() as con:
+        return queries.frame(con, name, **params)
+
+
 def checkout_copy(dest: Path) -> Path:
     """A copy of the app as another machine's server would run it (no demo data, no database, no secrets)."""
     dest.mkdir(parents=True)

@@ -7,13 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import ROOT, serve_copy
+from conftest import open_page, serve_copy, sql
 from streamlit.testing.v1 import AppTest
 
-from tracker import queries
 from tracker.store import Store
 
-APP = str(ROOT / "dashboard.py")
 PAGES = ["pages/overview.py", "pages/compare.py", "pages/stalled.py", "pages/site.py", "pages/returns.py"]
 NOV_2010 = dt.date(2010, 11, 30)
 
@@ -21,21 +19,6 @@ NOV_2010 = dt.date(2010, 11, 30)
 @pytest.fixture
 def demo_copy(demo_db: Path, tmp_path: Path, monkeypatch) -> Store:
     return serve_copy(demo_db, tmp_path, monkeypatch)
-
-
-def app(page: str = "pages/overview.py", **query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    if page != "pages/overview.py":
-        at.switch_page(page).run()
-    return at
-
-
-def sql(store: Store, name: str, **params):
-    with store.read() as con:
-        return queries.frame(con, name, **params)
 
 
 def metrics(at: AppTest) -> dict[str, str]:
@@ -47,13 +30,13 @@ def metrics(at: AppTest) -> dict[str, str]:
     "query", [{}, {"as_of": "2010-11-30", "region": "London", "cohort": "in-depth"}], ids=["default", "filtered"]
 )
 def test_every_page_runs_without_exception(demo_copy, page, query):
-    at = app(page, **query)
+    at = open_page(page, **query)
     assert not at.exception, at.exception[0].message if at.exception else ""
     assert any("Synthetic demo data" in i.value for i in at.info)
 
 
 def test_overview_headline_figures_are_the_sqls(demo_copy):
-    at = app(as_of="2010-11-30")
+    at = open_page(as_of="2010-11-30")
     head = sql(demo_copy, "programme_headline", as_of=NOV_2010, region=None, cohort=None).iloc[0]
     before = sql(demo_copy, "programme_headline", as_of=dt.date(2010, 10, 30), region=None, cohort=None).iloc[0]
     shown = metrics(at)
@@ -73,7 +56,7 @@ def test_overview_headline_figures_are_the_sqls(demo_copy):
 
 
 def test_overview_filtered_from_the_url(demo_copy):
-    at = app(as_of="2010-11-30", region="London")
+    at = open_page(as_of="2010-11-30", region="London")
     head = sql(demo_copy, "programme_headline", as_of=NOV_2010, region="London", cohort=None).iloc[0]
     assert metrics(at)["People recruited"] == f"{head.people_recruited:,}"
     assert head.sites_registered == 7
@@ -82,7 +65,7 @@ def test_overview_filtered_from_the_url(demo_copy):
 
 
 def test_compare_table_is_the_sql_and_filters_narrow_it(demo_copy):
-    at = app("pages/compare.py", as_of="2010-11-30")
+    at = open_page("pages/compare.py", as_of="2010-11-30")
     table = at.dataframe[0].value
     expected = sql(demo_copy, "site_comparison", as_of=NOV_2010, region=None, cohort=None)
     assert len(table) == 70
@@ -96,7 +79,7 @@ def test_compare_table_is_the_sql_and_filters_narrow_it(demo_copy):
 
 
 def test_stalled_page_lists_the_sql_flags_and_saves_a_note(demo_copy):
-    at = app("pages/stalled.py", as_of="2010-11-30")
+    at = open_page("pages/stalled.py", as_of="2010-11-30")
     table = at.dataframe[0].value
     expected = sql(demo_copy, "site_flags", as_of=NOV_2010, region=None, cohort=None)
     assert len(table) == len(expected)
@@ -116,7 +99,7 @@ def test_stalled_page_lists_the_sql_flags_and_saves_a_note(demo_copy):
 
 
 def test_site_detail_shows_the_chosen_site(demo_copy):
-    at = app("pages/site.py", as_of="2010-11-30", site="5EM")
+    at = open_page("pages/site.py", as_of="2010-11-30", site="5EM")
     assert not at.exception
     shown = metrics(at)
     pos = sql(demo_copy, "site_latest", as_of=NOV_2010, region=None, cohort=None).set_index("site_code").loc["5EM"]
@@ -130,7 +113,7 @@ def test_site_detail_shows_the_chosen_site(demo_copy):
 
 
 def test_returns_chase_list_is_the_missing_returns(demo_copy):
-    at = app("pages/returns.py", as_of="2010-11-30")
+    at = open_page("pages/returns.py", as_of="2010-11-30")
     grid = sql(demo_copy, "returns_completeness", as_of=NOV_2010, region=None, cohort=None, site_codes=None)
     chase = next(df.value for df in at.dataframe if "days_overdue" in df.value.columns)
     assert len(chase) == (grid.status == "missing").sum()

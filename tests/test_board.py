@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import ROOT, checkout_copy
+from conftest import ROOT, checkout_copy, open_page
 from PIL import Image, ImageStat
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
@@ -35,12 +35,7 @@ def demo_copy(demo_db: Path, tmp_path: Path, monkeypatch) -> Path:
 
 
 def board_app(**query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page("pages/board.py").run()
-    return at
+    return open_page("pages/board.py", **query)
 
 
 @pytest.mark.parametrize(

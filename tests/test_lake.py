@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import DATA, RETURN_FILES, ROOT, csv_bytes, ingest, run_tracker
+from conftest import DATA, RETURN_FILES, ROOT, csv_bytes, ingest, open_page, run_tracker, serve_copy
 from playwright.sync_api import sync_playwright
 
 from tracker import flags
@@ -347,13 +347,25 @@ def test_the_same_files_give_the_same_flags_and_statuses_on_a_file_and_a_lake(st
         assert flags.statuses(store, day).equals(flags.statuses(file_store, day)), day
 
 
-def test_the_demo_gives_the_same_flags_in_a_lake_as_in_its_file(demo_db, new_store):
-    from tracker import demo
+@pytest.fixture(scope="module")
+def demo_lake(postgres, demo_db, tmp_path_factory):
+    """The demo programme moved from its file into a lake (export, then restore), shared by the tests below."""
+    from tracker.backup import export, restore
 
-    lake = new_store("demo")
-    demo.build(lake, demo.DEMO_DATA)
+    backup = tmp_path_factory.mktemp("demo-backup")
+    export(FileStore(demo_db), backup)
+    data = tmp_path_factory.mktemp("demo-lake-data")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("TRACKER_DATA_PATH", str(data))
+        lake = locate(postgres.lake(f"demo_{os.getpid()}"))
+        restore(backup, lake)
+    yield lake
+    lake.close()
+
+
+def test_the_demo_gives_the_same_flags_in_a_lake_as_in_its_file(demo_lake, demo_db):
     file_store = FileStore(demo_db)
-    assert check(lake) == []
+    assert check(demo_lake) == []
     for day in [
         dt.date(2010, 6, 30),
         dt.date(2010, 11, 30),
@@ -361,9 +373,51 @@ def test_the_demo_gives_the_same_flags_in_a_lake_as_in_its_file(demo_db, new_sto
         dt.date(2011, 9, 14),
         dt.date(2012, 3, 31),
     ]:
-        assert flags.raised(lake, day).equals(flags.raised(file_store, day)), day
-        assert flags.statuses(lake, day).equals(flags.statuses(file_store, day)), day
-    # A server on which the shared folder is not mounted says so, plainly.
+        assert flags.raised(demo_lake, day).equals(flags.raised(file_store, day)), day
+        assert flags.statuses(demo_lake, day).equals(flags.statuses(file_store, day)), day
+
+
+def drawn(at) -> tuple[list, list]:
+    """What a page showed: its figures and messages, and its tables as data frames."""
+    shown = [(m.label, m.value, m.delta) for m in at.metric] + [e.value for e in (*at.error, *at.warning)]
+    return shown, [t.value for t in at.dataframe]
+
+
+@pytest.mark.parametrize("page", ["overview", "compare", "stalled", "site", "returns", "board"])
+def test_every_page_shows_the_same_from_a_lake_as_from_its_file(page, demo_lake, demo_db, tmp_path, monkeypatch):
+    query = {"as_of": "2010-11-30", "site": "5QM"}
+    seen = []
+    for store in (serve_copy(demo_db, tmp_path, monkeypatch), demo_lake):
+        monkeypatch.setenv("TRACKER_DB", store.locator)
+        monkeypatch.setenv("TRACKER_DATA_PATH", demo_lake.data_path)
+        at = open_page(f"pages/{page}.py", **query)
+        assert not at.exception, at.exception[0].message
+        seen.append(drawn(at))
+    (file_metrics, file_tables), (lake_metrics, lake_tables) = seen
+    assert lake_metrics == file_metrics
+    assert len(lake_tables) == len(file_tables)
+    assert all(a.equals(b) for a, b in zip(lake_tables, file_tables, strict=True))
+    assert file_metrics or file_tables
+
+
+def test_the_weekly_pack_is_captured_from_a_lake(demo_lake, demo_db, tmp_path):
+    from tracker import board
+
+    done = run_tracker("snapshot", "--as-of", "2010-11-30", "--out", str(tmp_path / "pack"), store=demo_lake)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.suffix for p in (tmp_path / "pack").iterdir()) == [".json", ".pdf", ".png", ".png", ".png"]
+    manifest = json.loads((tmp_path / "pack" / "board-pack_2010-11-30.json").read_text())
+    on_file = board.figures(FileStore(demo_db), dt.date(2010, 11, 30), dt.date(2010, 11, 23)).manifest()
+    assert manifest["headline"] == on_file["headline"]
+    assert manifest["flagged_sites"] == on_file["flagged_sites"]
+
+
+def test_a_lake_whose_data_folder_is_not_mounted_says_so(demo_db, new_store, tmp_path):
+    from tracker.backup import export, restore
+
+    export(FileStore(demo_db), tmp_path / "backup")
+    lake = new_store("unmounted")
+    restore(tmp_path / "backup", lake)
     data = Path(os.environ["TRACKER_DATA_PATH"])
     data.rename(data.with_name(data.name + "-unmounted"))
     with pytest.raises(TrackerError, match=r"is missing data files .* Is the shared data folder mounted here"):

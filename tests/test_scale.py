@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import serve_copy
-from test_app import app, sql
+from conftest import open_page, serve_copy, sql
 
 from tracker.store import Store
 
@@ -24,14 +23,14 @@ def chart_specs(at) -> list[str]:
     "page", ["pages/overview.py", "pages/compare.py", "pages/stalled.py", "pages/site.py", "pages/returns.py"]
 )
 def test_every_page_runs_at_400_sites(scaled_copy, page):
-    at = app(page)
+    at = open_page(page)
     assert not at.exception, at.exception[0].message if at.exception else ""
     # a generated programme says so, and does not claim real PCTs
     assert any("generated programme" in i.value and "primary care trusts" not in i.value for i in at.info)
 
 
 def test_compare_pages_the_table_and_draws_bands_not_400_lines(scaled_copy):
-    at = app("pages/compare.py")
+    at = open_page("pages/compare.py")
     table = at.dataframe[0].value
     assert len(table) == 200  # the first page of 400
     assert at.number_input(key="compare_page").max == 2
@@ -46,13 +45,13 @@ def test_compare_pages_the_table_and_draws_bands_not_400_lines(scaled_copy):
 
 
 def test_compare_search_finds_one_site(scaled_copy):
-    at = app("pages/compare.py")
+    at = open_page("pages/compare.py")
     at.text_input(key="compare_find").input("S00123").run()
     assert at.dataframe[0].value.site_name.tolist() == ["Synthetic site 00123"]
 
 
 def test_returns_grid_shows_one_page_of_sites_and_the_chase_list_pages(scaled_copy):
-    at = app("pages/returns.py")
+    at = open_page("pages/returns.py")
     pager = at.number_input(key="returns_grid_page")
     assert pager.max == -(-400 // 75)
     assert any("Sites 1–75 of 400." in c.value for c in at.caption)
