@@ -23,7 +23,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -40,7 +39,6 @@ from private_postgres import PrivatePostgres  # noqa: E402
 
 from tracker import demo, flags, queries  # noqa: E402
 from tracker.browser import CHROMIUM_ARGS, chromium_path, dashboard_server  # noqa: E402
-from tracker.ingest import ingest_bytes  # noqa: E402
 from tracker.store import FileStore, Store, locate  # noqa: E402
 
 GIT = shutil.which("git") or "/usr/bin/git"
@@ -73,19 +71,6 @@ def page_sql(store: Store, calls: list[tuple[str, dict]]) -> float:
                 queries.execute(con, name, **params).fetchall()
 
     return bench_scale.median_time(replay)
-
-
-def ingest_time(copies, data: bytes, repeat: int = 3) -> float:
-    """Median seconds to ingest ``data`` into fresh copies of the programme (``copies(i)`` makes one)."""
-    runs = []
-    for i in range(repeat):
-        store = copies(i)
-        started = time.perf_counter()
-        result = ingest_bytes(store, "latest_month_resubmitted.csv", data, user="benchmark")
-        runs.append(time.perf_counter() - started)
-        assert result.outcome == "accepted" and len(result.superseded) == result.rows, result.problems[:3]
-        store.close()
-    return statistics.median(runs)
 
 
 def overview_drawn(store: Store, warm: dt.date, dates: list[dt.date]) -> float:
@@ -167,9 +152,9 @@ def measure(size: str, tmp: Path, postgres: PrivatePostgres, *, browser: bool, w
         os.environ["TRACKER_DATA_PATH"] = str(copy_data)
         return locate(locator)
 
-    result["file"]["ingest_s"] = ingest_time(file_copy, data)
+    result["file"]["ingest_s"] = bench_scale.ingest_time(file_copy, data)
     lake.close()  # a template database may have no sessions
-    result["lake"]["ingest_s"] = ingest_time(lake_copy, data)
+    result["lake"]["ingest_s"] = bench_scale.ingest_time(lake_copy, data)
     if with_baseline:
         base = baseline(tmp, sites, months, as_of, site)
         result["baseline_build_s"] = base["build_s"]
@@ -245,13 +230,7 @@ def main() -> None:
     parser.add_argument("--no-baseline", action="store_true", help="skip the code before the lake")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "backends.md")
     args = parser.parse_args()
-    import duckdb
-
-    machine = (
-        f"{platform.machine()}, {os.cpu_count()} cores, "
-        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
-        f"Python {platform.python_version()}, DuckDB {duckdb.__version__}"
-    )
+    machine = bench_scale.describe_machine()
     results = []
     postgres = PrivatePostgres(durable=True).start()
     tmp = Path(tempfile.mkdtemp(prefix="bench-backends-"))

@@ -109,19 +109,27 @@ def latest_month_file(store: Store) -> bytes:
     return out.getvalue().encode()
 
 
-def time_ingest(path: Path, tmp: Path, repeat: int = 3) -> dict:
-    data = latest_month_file(FileStore(path))
+def ingest_time(copies, data: bytes, repeat: int = 3) -> float:
+    """Median seconds to ingest ``data`` into fresh copies of the programme (``copies(i)`` makes one)."""
     runs = []
     for i in range(repeat):
-        copy = tmp / f"ingest-{i}.duckdb"
-        shutil.copy(path, copy)
-        store = FileStore(copy)
+        store = copies(i)
         started = time.perf_counter()
         result = ingest_bytes(store, "latest_month_resubmitted.csv", data, user="benchmark")
         runs.append(time.perf_counter() - started)
         assert result.outcome == "accepted" and len(result.superseded) == result.rows, result.problems[:3]
-        copy.unlink()
-    return {"ingest_rows": data.count(b"\n") - 1, "ingest_s": statistics.median(runs)}
+        store.close()
+    return statistics.median(runs)
+
+
+def time_ingest(path: Path, tmp: Path, repeat: int = 3) -> dict:
+    data = latest_month_file(FileStore(path))
+
+    def copy(i: int) -> Store:
+        shutil.copy(path, tmp / f"ingest-{i}.duckdb")
+        return FileStore(tmp / f"ingest-{i}.duckdb")
+
+    return {"ingest_rows": data.count(b"\n") - 1, "ingest_s": ingest_time(copy, data, repeat)}
 
 
 # --- pages under AppTest --------------------------------------------------------------------------
@@ -365,18 +373,25 @@ def report(results: list[dict], machine: str) -> str:
 SIZES = {"70": (None, 34), "1000": (1_000, 60), "10000": (10_000, 60)}
 
 
+def describe_machine() -> str:
+    """The machine and the versions that matter, for a results table."""
+    import duckdb
+    import streamlit
+
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
+        f"Python {platform.python_version()}, DuckDB {duckdb.__version__}, Streamlit {streamlit.__version__}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="70,1000,10000", help="comma-separated: 70 (the demo), 1000, 10000")
     parser.add_argument("--no-browser", action="store_true", help="skip the Chromium timings")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "scale.md")
     args = parser.parse_args()
-    machine = (
-        f"{platform.machine()}, {os.cpu_count()} cores, "
-        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
-        f"Python {platform.python_version()}, DuckDB {__import__('duckdb').__version__}, "
-        f"Streamlit {__import__('streamlit').__version__}"
-    )
+    machine = describe_machine()
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes.split(","):

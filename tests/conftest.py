@@ -95,11 +95,26 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def new_store(
-    backend: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch
-) -> Iterator[Callable[..., Store]]:
+def open_lake(monkeypatch) -> Iterator[Callable[[str, Path], Store]]:
+    """Opens lakes for this test (``open_lake(locator, data_folder)``; TRACKER_DATA_PATH follows the last
+    one opened, as a command run now would see it) and closes them all when it ends."""
+    from tracker.store import locate
+
+    opened: list[Store] = []
+
+    def open_(locator: str, data: Path) -> Store:
+        monkeypatch.setenv("TRACKER_DATA_PATH", str(data))
+        opened.append(locate(locator))
+        return opened[-1]
+
+    yield open_
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def new_store(backend: str, tmp_path: Path, request: pytest.FixtureRequest, open_lake) -> Callable[..., Store]:
     """A factory of new, empty stores on the test's backend: ``new_store("name")``."""
-    made: list[Store] = []
     names: set[str] = set()
 
     def make(name: str = "fixture") -> Store:
@@ -107,19 +122,12 @@ def new_store(
         names.add(name)
         if backend == "file":
             return FileStore(tmp_path / f"{name}.duckdb")
-        from tracker.store import locate
-
         locator = request.getfixturevalue("postgres").lake(f"{name}_{os.getpid()}_{next(_lake_numbers)}")
         data = tmp_path / f"{name}-data"
         data.mkdir()
-        monkeypatch.setenv("TRACKER_DATA_PATH", str(data))
-        store = locate(locator)
-        made.append(store)
-        return store
+        return open_lake(locator, data)
 
-    yield make
-    for store in made:
-        store.close()
+    return make
 
 
 APP = str(ROOT / "dashboard.py")
@@ -185,17 +193,15 @@ def _fixture_templates(tmp_path_factory) -> dict:
 
 
 @pytest.fixture
-def fixture_copy(backend, tmp_path, _fixture_templates, request, monkeypatch) -> Iterator[Callable[[str], Store]]:
+def fixture_copy(backend, tmp_path, _fixture_templates, request, open_lake) -> Callable[[str], Store]:
     """A factory of copies of the fixture programme: ``fixture_copy("empty")`` (the register) or ``("loaded")``."""
-    from tracker.store import locate
-
-    made: list[Store] = []
 
     def copy(kind: str) -> Store:
         key = (backend, kind)
+        made = request.getfixturevalue("tmp_path_factory")
         if backend == "file":
             if key not in _fixture_templates:
-                template = FileStore(request.getfixturevalue("tmp_path_factory").mktemp("tpl") / f"{kind}.duckdb")
+                template = FileStore(made.mktemp("tpl") / f"{kind}.duckdb")
                 _fill_fixture(template, kind)
                 _fixture_templates[key] = template.path
             path = tmp_path / "fixture.duckdb"
@@ -203,24 +209,18 @@ def fixture_copy(backend, tmp_path, _fixture_templates, request, monkeypatch) ->
             return FileStore(path)
         postgres = request.getfixturevalue("postgres")
         if key not in _fixture_templates:
-            name = f"template_{kind}_{os.getpid()}"
-            data = request.getfixturevalue("tmp_path_factory").mktemp(f"tpl-{kind}-data")
-            monkeypatch.setenv("TRACKER_DATA_PATH", str(data))
-            template = locate(postgres.lake(name))
+            name, data = f"template_{kind}_{os.getpid()}", made.mktemp(f"tpl-{kind}-data")
+            template = open_lake(postgres.lake(name), data)
             _fill_fixture(template, kind)
-            template.close()
+            template.close()  # a template database may have no open sessions
             _fixture_templates[key] = (name, data)
         name, data = _fixture_templates[key]
         copy_data = tmp_path / "fixture-data"
-        locator = postgres.clone_lake(name, data, f"fixture_{os.getpid()}_{next(_lake_numbers)}", copy_data)
-        monkeypatch.setenv("TRACKER_DATA_PATH", str(copy_data))
-        store = locate(locator)
-        made.append(store)
-        return store
+        return open_lake(
+            postgres.clone_lake(name, data, f"fixture_{os.getpid()}_{next(_lake_numbers)}", copy_data), copy_data
+        )
 
-    yield copy
-    for store in made:
-        store.close()
+    return copy
 
 
 @pytest.fixture

@@ -58,15 +58,9 @@ def test_readers_on_two_servers_see_no_error_while_returns_stream_in(empty_store
         ]
         for page, target in sessions:
             page.goto(target)
-        # One process per file, as a scheduled job would load them, one after another.
+        # A third process loads the files one by one (each its own transaction), as a scheduled job would.
         writer = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                "import subprocess, sys; [subprocess.run([sys.executable, '-m', 'tracker', 'ingest', f, "
-                f"'--db', {empty_store.locator!r}], check=True) for f in sys.argv[1:]]",
-                *map(str, files),
-            ],
+            [sys.executable, "-m", "tracker", "ingest", *map(str, files), "--db", empty_store.locator],
             cwd=ROOT,
             env={**os.environ, **empty_store.environment()},
             stdout=subprocess.DEVNULL,

@@ -23,38 +23,36 @@ import json
 import duckdb
 
 from tracker import queries
-from tracker.store.schema import rules, set_meta
+from tracker.store.schema import read_meta, rules, set_meta
 
 THROUGH_KEY = "flag_log_through"
 SETTINGS_KEY = "flag_log_settings"
 NEVER = dt.date(1, 1, 1)
 
 
-def settings_stamp(con: duckdb.DuckDBPyConnection) -> str:
+def settings_stamp(con: duckdb.DuckDBPyConnection, meta: dict[str, str] | None = None) -> str:
     """The flag rules in force for this database, as stored beside the log they filled."""
-    return json.dumps(rules(con).settings_row(), sort_keys=True, default=str)
+    return json.dumps(rules(con, meta).settings_row(), sort_keys=True, default=str)
 
 
-def usable_through(con: duckdb.DuckDBPyConnection) -> dt.date:
-    """The last month end the flag log may be read for (NEVER when it was filled under other rules)."""
-    try:
-        rows = dict(
-            con.execute(
-                "select key, value from meta where key in ($a, $b)", {"a": THROUGH_KEY, "b": SETTINGS_KEY}
-            ).fetchall()
-        )
-    except duckdb.CatalogException:  # not (yet) a tracker database
+def usable_through(con: duckdb.DuckDBPyConnection, meta: dict[str, str] | None = None) -> dt.date:
+    """The last month end the flag log may be read for (NEVER when it was filled under other rules).
+
+    ``meta`` is the meta table already read, to save reading it again.
+    """
+    meta = read_meta(con) if meta is None else meta
+    if meta is None:  # not (yet) a tracker database
         return NEVER
-    if rows.get(SETTINGS_KEY) != settings_stamp(con) or not rows.get(THROUGH_KEY):
+    if meta.get(SETTINGS_KEY) != settings_stamp(con, meta) or not meta.get(THROUGH_KEY):
         return NEVER
-    return dt.date.fromisoformat(rows[THROUGH_KEY])
+    return dt.date.fromisoformat(meta[THROUGH_KEY])
 
 
-def publish_state(con: duckdb.DuckDBPyConnection) -> None:
+def publish_state(con: duckdb.DuckDBPyConnection, meta: dict[str, str] | None = None) -> None:
     """Tell this connection's macros how far the flag log can be trusted."""
     con.execute(
         "create or replace temp table flag_log_state as select $d::date as usable_through",
-        {"d": usable_through(con)},
+        {"d": usable_through(con, meta)},
     )
 
 

@@ -112,11 +112,12 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     long to repeat for every read. A store whose stored macros are not this code's (an upgrade not
     yet written) gets temporary ones, which come first.
     """
-    settings = schema.rules(con).settings_row()
+    meta = schema.read_meta(con)  # once: on a lake each read of it is a query of the catalog
+    settings = schema.rules(con, meta).settings_row()
     columns = ", ".join(f"${name} as {name}" for name in settings)
     con.execute(f"create or replace temp table settings as select {columns}", settings)
-    derived.publish_state(con)
-    if not schema.macros_installed(con):
+    derived.publish_state(con, meta)
+    if not schema.macros_installed(con, meta):
         schema.create_temp_macros(con)
 
 

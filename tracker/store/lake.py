@@ -49,6 +49,7 @@ from tracker.store.base import Decide, Fill, Store, Work, first_line, in_transac
 from tracker.store.file import FileStore
 
 PREFIX = "ducklake:postgres:"
+VERSION_TTL_S = 0.5  # how long a process trusts its last look at the catalog's latest snapshot
 ALIAS = "lake"
 EXTENSIONS = ("postgres_scanner", "ducklake")
 # One advisory lock for every tracker writer of a PostgreSQL database (advisory locks are per database).
@@ -133,6 +134,7 @@ class LakeStore(Store):
         self.data_path = data_path
         self._root: duckdb.DuckDBPyConnection | None = None
         self._root_lock = threading.Lock()
+        self._version: tuple[float, str] | None = None  # (when asked, the answer)
 
     def describe(self) -> str:
         """Which PostgreSQL database holds the catalog."""
@@ -281,7 +283,10 @@ class LakeStore(Store):
                 try:
                     with self._cursor() as cur:
                         ready_for_writing(cur)
-                        return in_transaction(cur, work)
+                        try:
+                            return in_transaction(cur, work)
+                        finally:
+                            self._version = None  # this process sees its own write at once
                 except duckdb.Error as exc:
                     if not is_conflict(exc):
                         raise self._plain(exc) from exc
@@ -323,13 +328,22 @@ class LakeStore(Store):
                 root.execute(f"detach {alias}")
 
     def version(self) -> str:
-        """The catalog's latest snapshot: every commit, from any machine, makes a new one."""
+        """The catalog's latest snapshot: every commit, from any machine, makes a new one.
+
+        A page asks once per query, so the answer is kept for VERSION_TTL_S (this process's own writes
+        forget it at once): another machine's load shows at most that much later.
+        """
+        held = self._version
+        if held is not None and time.monotonic() - held[0] < VERSION_TTL_S:
+            return held[1]
+        asked = time.monotonic()
         try:
             with self._cursor() as cur:
                 snapshot = cur.execute(f"select * from {ALIAS}.current_snapshot()").fetchone()[0]
         except duckdb.Error as exc:
             raise self._plain(exc) from None
-        return f"snapshot {snapshot}"
+        self._version = (asked, f"snapshot {snapshot}")
+        return self._version[1]
 
     def maintain(self) -> list[str]:
         """Merge small files, expire old snapshots and delete files nothing refers to; safe while servers read.

@@ -58,12 +58,21 @@ def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
     con.execute("insert into meta values ($k, $v)", {"k": key, "v": value})
 
 
-def rules(con: duckdb.DuckDBPyConnection) -> Config:
-    """The settings the SQL works to on this connection: programme_config, or tracker.toml's before a schema."""
+def read_meta(con: duckdb.DuckDBPyConnection) -> dict[str, str] | None:
+    """Every setting in the meta table, or None when there is no meta table yet (one read: a lake's cost a query)."""
     try:
-        return programme_config(con)
-    except duckdb.CatalogException:  # no meta table yet
-        return current()
+        return dict(con.execute("select key, value from meta").fetchall())
+    except duckdb.CatalogException:
+        return None
+
+
+def rules(con: duckdb.DuckDBPyConnection, meta: dict[str, str] | None = None) -> Config:
+    """The settings the SQL works to on this connection: programme_config, or tracker.toml's before a schema.
+
+    ``meta`` is the meta table already read (``read_meta``), to save reading it again.
+    """
+    meta = read_meta(con) if meta is None else meta
+    return current() if meta is None else with_programme(current(), meta)
 
 
 def programme_config(con: duckdb.DuckDBPyConnection) -> Config:
@@ -80,12 +89,10 @@ def macros_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def macros_installed(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the database holds this code's macros."""
-    try:
-        return get_meta(con, MACROS_KEY) == macros_version()
-    except duckdb.CatalogException:  # no meta table yet
-        return False
+def macros_installed(con: duckdb.DuckDBPyConnection, meta: dict[str, str] | None = None) -> bool:
+    """Whether the database holds this code's macros (``meta``: the meta table already read)."""
+    meta = read_meta(con) if meta is None else meta
+    return meta is not None and meta.get(MACROS_KEY) == macros_version()
 
 
 def create_temp_macros(con: duckdb.DuckDBPyConnection) -> None:
