@@ -6,7 +6,8 @@
 Per programme size and backend: building the store from scratch; ingesting one month (every site's latest
 return resubmitted with a change, so each row is validated, supersedes and is derived again); each page's
 SQL (the queries the page runs with empty caches, recorded under AppTest, each replayed in a read of its
-own as a page's cache misses take them; median of 5); the Overview drawn in Chromium for a date the
+own as a page's cache misses take them; the median of 15 replays, taken in three rounds in turn with the
+other backend and the code before the lake); the Overview drawn in Chromium for a date the
 server has not drawn before (median of 3). The lake's catalog is in a private PostgreSQL server on this
 machine (default settings, fsync on, unix socket), its data folder on the local disk.
 
@@ -48,6 +49,7 @@ BASE_JOIN_FIXED = "and coalesce(f.valid_until, 'infinity'::date) > se.evaluated_
 SIZES = {"70": (None, 34), "10000": (10_000, 60)}
 TARGET_LAKE = {"70": 2.0, "10000": 1.5}  # lake SQL at most this many times the file's
 TARGET_FILE = 1.10  # the file backend at most 10% slower than the code before the lake
+ROUNDS, REPEAT = 3, 5  # page SQL: rounds taken in turn on each backend and the code before, replays a round
 
 
 def build(store: Store, sites: int | None, months: int) -> float:
@@ -62,15 +64,21 @@ def build(store: Store, sites: int | None, months: int) -> float:
     return time.perf_counter() - started
 
 
-def page_sql(store: Store, calls: list[tuple[str, dict]]) -> float:
-    """Median seconds for a page's queries, each in a read of its own (as the page's cache misses are)."""
+def page_sql_runs(store: Store, calls: list[tuple[str, dict]], repeat: int) -> list[float]:
+    """Seconds for each of ``repeat`` replays of a page's queries, each query in a read of its own."""
 
     def replay() -> None:
         for name, params in calls:
             with store.read() as con:
                 queries.execute(con, name, **params).fetchall()
 
-    return bench_scale.median_time(replay)
+    replay()  # warm: the connection's first query, the operating system's file cache
+    runs = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        replay()
+        runs.append(time.perf_counter() - started)
+    return runs
 
 
 def overview_drawn(store: Store, warm: dt.date, dates: list[dt.date]) -> float:
@@ -86,8 +94,9 @@ def overview_drawn(store: Store, warm: dt.date, dates: list[dt.date]) -> float:
     return statistics.median(times)
 
 
-def baseline(tmp: Path, sites: int | None, months: int, as_of: dt.date, site: str) -> dict:
-    """Page SQL on the code at BASE_COMMIT, in a worktree of its own, on this DuckDB."""
+def baseline(tmp: Path, size: str, as_of: dt.date, site: str) -> dict:
+    """Page SQL on the code at BASE_COMMIT, in a worktree of its own, on this DuckDB (its database kept)."""
+    sites, months = SIZES[size]
     code = tmp / "base"
     if not code.exists():
         subprocess.run([GIT, "-C", str(ROOT), "worktree", "add", "--detach", str(code), BASE_COMMIT], check=True)
@@ -95,14 +104,10 @@ def baseline(tmp: Path, sites: int | None, months: int, as_of: dt.date, site: st
         text = flags_sql.read_text()
         assert BASE_JOIN in text
         flags_sql.write_text(text.replace(BASE_JOIN, BASE_JOIN_FIXED))
-    command = [
-        sys.executable,
-        str(ROOT / "benchmarks" / "baseline_page_sql.py"),
-        str(code),
-        "--as-of",
-        as_of.isoformat(),
-    ]
-    command += ["--site", site, "--months", str(months)] + (["--sites", str(sites)] if sites else [])
+    command = [sys.executable, str(ROOT / "benchmarks" / "baseline_page_sql.py"), str(code)]
+    command += ["--db", str(tmp / f"base-{size}.duckdb"), "--repeat", str(REPEAT)]
+    command += ["--as-of", as_of.isoformat(), "--site", site, "--months", str(months)]
+    command += ["--sites", str(sites)] if sites else []
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
     done = subprocess.run(command, cwd=code, env=env, capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -126,14 +131,32 @@ def measure(size: str, tmp: Path, postgres: PrivatePostgres, *, browser: bool, w
         site = con.execute("select min(site_code) from sites").fetchone()[0]
     as_of = flags.default_as_of(file_store)
     os.environ["TRACKER_DB"] = file_store.locator  # record the SQL the pages run (the same on both backends)
-    result["pages"] = {}
-    for name, (page, _) in bench_scale.PAGES.items():
-        calls, _ = bench_scale.record_sql(page, as_of, site)
-        result["pages"][name] = {
-            "queries": len(calls),
-            "file_s": page_sql(file_store, calls),
-            "lake_s": page_sql(lake, calls),
+    calls = {name: bench_scale.record_sql(page, as_of, site)[0] for name, (page, _) in bench_scale.PAGES.items()}
+    # Rounds in turn (file, lake, the code before), so that the machine's ups and downs fall on all three.
+    runs: dict[str, dict[str, list[float]]] = {name: {"file": [], "lake": [], "baseline": []} for name in calls}
+    for _ in range(ROUNDS):
+        for name, page_calls in calls.items():
+            runs[name]["file"] += page_sql_runs(file_store, page_calls, REPEAT)
+            runs[name]["lake"] += page_sql_runs(lake, page_calls, REPEAT)
+        if with_baseline:
+            base = baseline(tmp, size, as_of, site)
+            result["baseline_build_s"] = result.get("baseline_build_s") or base["build_s"]
+            for name, entry in base["pages"].items():
+                runs[name]["baseline"] += entry["runs"]
+                runs[name]["baseline_queries"] = entry["queries"]
+    result["pages"] = {
+        name: {
+            "queries": len(calls[name]),
+            "file_s": statistics.median(r["file"]),
+            "lake_s": statistics.median(r["lake"]),
+            **(
+                {"baseline_s": statistics.median(r["baseline"]), "baseline_queries": r["baseline_queries"]}
+                if r["baseline"]
+                else {}
+            ),
         }
+        for name, r in runs.items()
+    }
     if browser:
         warm, dates = as_of, [as_of - dt.timedelta(days=30 * k) for k in (1, 2, 3)]
         result["file"]["overview_s"] = overview_drawn(file_store, warm, dates)
@@ -155,12 +178,6 @@ def measure(size: str, tmp: Path, postgres: PrivatePostgres, *, browser: bool, w
     result["file"]["ingest_s"] = bench_scale.ingest_time(file_copy, data)
     lake.close()  # a template database may have no sessions
     result["lake"]["ingest_s"] = bench_scale.ingest_time(lake_copy, data)
-    if with_baseline:
-        base = baseline(tmp, sites, months, as_of, site)
-        result["baseline_build_s"] = base["build_s"]
-        for name, entry in base["pages"].items():
-            result["pages"][name]["baseline_s"] = entry["sql_s"]
-            result["pages"][name]["baseline_queries"] = entry["queries"]
     return result
 
 
