@@ -100,8 +100,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=None)
     p.add_argument(
         "--db",
-        help="also build a demo store here (a file, replaced if it exists; or a lake, "
-        "which must be empty or hold demo data)",
+        help="also build a demo store here: a file or a lake that is new, empty or holds demo data "
+        "(replaced); one holding a programme's own data is refused",
     )
     p.add_argument("--sites", type=int, help="a scaled synthetic programme of this many sites (needs --db)")
     p.add_argument("--months", type=int, help="... over this many months (default 60)")

@@ -222,9 +222,14 @@ class LakeStore(Store):
                 delay = min(delay * 2, 0.5)
             yield  # closing the session at the end releases the lock
 
+    def _subject(self) -> str:
+        """``describe()`` to begin a sentence."""
+        text = self.describe()
+        return text[0].upper() + text[1:]
+
     def _unreachable(self, detail: str) -> str:
         return (
-            f"{self.describe()[0].upper()}{self.describe()[1:]} cannot be reached ({detail}). "
+            f"{self._subject()} cannot be reached ({detail}). "
             "Nothing was changed; the dashboard carries on by itself once the database is back."
         )
 
@@ -233,7 +238,7 @@ class LakeStore(Store):
             return StoreUnreachable(self._unreachable(first_line(exc)))
         if "Cannot open file" in str(exc) or "No such file or directory" in str(exc):
             return TrackerError(
-                f"{self.describe()[0].upper()}{self.describe()[1:]} is missing data files ({first_line(exc)}). "
+                f"{self._subject()} is missing data files ({first_line(exc)}). "
                 "Is the shared data folder mounted here, at the same path as on every other server?"
             )
         if "does not match existing data path" in str(exc):
@@ -241,7 +246,7 @@ class LakeStore(Store):
                 f"TRACKER_DATA_PATH ({self.data_path}) is not the data folder {self.describe()} was created with: "
                 "mount the shared folder at the same path on every server, or leave TRACKER_DATA_PATH unset."
             )
-        return base.unreadable(self.describe()[0].upper() + self.describe()[1:], exc)
+        return base.unreadable(self._subject(), exc)
 
     # -- the Store interface -----------------------------------------------------------------
 
