@@ -210,7 +210,7 @@ def ingest_bytes(
     limits = cfg or current()
     today = today or dt.date.today()
     user = user or current_user()
-    table, rows, unreadable = None, 0, []
+    table, rows, unreadable, digest = None, 0, [], sha256(data)
     if len(data) > limits.max_upload_bytes:
         unreadable = [Problem(name, f"the file is {len(data):,} bytes; the limit is {limits.max_upload_bytes:,} bytes")]
     else:
@@ -223,7 +223,7 @@ def ingest_bytes(
     def check_and_load(con: duckdb.DuckDBPyConnection) -> FileResult:
         # Inside the write (or the dry run's read): what is stored cannot change meanwhile, and a
         # rerun after a commit conflict starts again from here.
-        result = FileResult(file=name, sha256=sha256(data), outcome="refused", dry_run=dry_run, rows=rows)
+        result = FileResult(file=name, sha256=digest, outcome="refused", dry_run=dry_run, rows=rows)
         result.problems = list(unreadable)
         settings = cfg or programme_config(con)
         if get_meta(con, "is_demo") == "true":

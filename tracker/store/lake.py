@@ -325,12 +325,12 @@ class LakeStore(Store):
                     con.execute(f"insert into {ALIAS}.{table} by name select * from {alias}.{table}")
                 return True
 
-            root = self._connection()
-            root.execute(f"attach {_literal(str(staged))} as {alias} (read_only)")
-            try:
-                return self.write(copy)
-            finally:
-                root.execute(f"detach {alias}")
+            with self._connection().cursor() as cur:  # attached for the whole process while it copies
+                cur.execute(f"attach {_literal(str(staged))} as {alias} (read_only)")
+                try:
+                    return self.write(copy)
+                finally:
+                    cur.execute(f"detach {alias}")
 
     def version(self) -> str:
         """The catalog's latest snapshot: every commit, from any machine, makes a new one.
