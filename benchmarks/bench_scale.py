@@ -304,10 +304,10 @@ def measure(label: str, sites: int | None, months: int, tmp: Path, with_browser:
     store = FileStore(path)
     with store.read() as con:
         result["sites"], result["returns"] = con.execute(
-            "select (select count(*) from sites), (select count(*) from returns)"
+            "select (select count(distinct site_code) from site_versions), (select count(*) from returns)"
         ).fetchone()
-        site = con.execute("select min(site_code) from sites").fetchone()[0]
-        regions = [r[0] for r in con.execute("select distinct region from sites order by 1 limit 3").fetchall()]
+        site = con.execute("select min(site_code) from site_versions").fetchone()[0]
+        regions = [r[0] for r in con.execute("select distinct region from site_versions order by 1 limit 3").fetchall()]
     as_of = flags.default_as_of(store)
     result.update(time_ingest(path, tmp))
     spec: dict[str, list] = {}

@@ -24,8 +24,9 @@ import openpyxl  # noqa: E402
 from conftest import DATA, HEADER  # noqa: E402
 from test_fuzz import NASTY_CELLS  # noqa: E402
 
-from tracker.ingest import ingest_bytes, load_register  # noqa: E402
+from tracker.ingest import ingest_bytes  # noqa: E402
 from tracker.integrity import check  # noqa: E402
+from tracker.register import load_register  # noqa: E402
 from tracker.store import FileStore, Store  # noqa: E402
 
 

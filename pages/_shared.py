@@ -108,15 +108,29 @@ def _meta(version: str) -> dict:
         }
 
 
-@st.cache_data(show_spinner=False)
-def _settings(version: str) -> Config:
+@st.cache_data(show_spinner=False, max_entries=64)
+def _settings(version: str, day: dt.date | None) -> Config:
     with store().read() as con:
-        return programme_config(con)
+        return programme_config(con, day)
 
 
-def settings() -> Config:
-    """The settings in force: tracker.toml, with this database's own programme where it has one."""
-    return _settings(store().version())
+def settings(day: dt.date | None = None) -> Config:
+    """The settings in force on ``day`` (today by default): tracker.toml's lists and limits, with this
+    database's own programme where it has one, and the window, due day and flag rules in effect then."""
+    return _settings(store().version(), day)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _rules(version: str, day: dt.date):
+    from tracker import rules
+
+    with store().read() as con:
+        return rules.in_force(con, day)
+
+
+def rules_in_force(day: dt.date):
+    """The version of the rules in effect on a day (tracker.rules.Rules)."""
+    return _rules(store().version(), day)
 
 
 def meta() -> dict:
@@ -273,25 +287,36 @@ def previous_month(as_of: dt.date) -> dt.date:
     return prev(as_of)
 
 
-def flag_rules() -> None:
-    """The "How flags are decided" section, with the thresholds in force."""
+def flag_rules(as_of: dt.date) -> None:
+    """The "How flags are decided" section, with the rules in effect on the date in view."""
     from tracker.flags import rules_text
+    from tracker.values import uk_date
 
-    cfg = settings()
+    rules = rules_in_force(as_of)
+    values = rules.values
     with st.expander("How flags are decided", icon=":material/rule:"):
         st.markdown(
             f"Everything is judged **as of a date**: a return counts once its month has ended and it has been "
-            f"sent. A month's return is due on day {cfg.return_due_day} of the next month, from the go-live "
+            f"sent. A month's return is due on day {values['return_due_day']} of the next month, from the go-live "
             f"month on. A site is **Stalled** with any red flag, **At risk** with any amber one, otherwise "
             f"**On track**; **Not live** before go-live; **Withdrawn** from its withdrawal date (no flags). "
             f"*Since* is the first month end from which the flag has been raised at every month end since."
         )
         rows = [
             {"Flag": flag, "Severity": severity, "Raised when": text}
-            for flag, (severity, text) in rules_text(cfg.settings_row()).items()
+            for flag, (severity, text) in rules_text(rules.values).items()
         ]
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-        st.caption(f"Thresholds from {cfg.source.name} (section [flags]).")
+        recorded = (
+            f"recorded {rules.recorded_at:%-d %b %Y %H:%M} by {rules.recorded_by}"
+            if rules.recorded_at is not None
+            else "seeded from tracker.toml when the database was made"
+        )
+        st.caption(
+            f"The rules in effect on {uk_date(as_of)}: {rules.label}; {recorded}"
+            + (f" ({rules.reason})" if rules.reason and rules.recorded_at is not None else "")
+            + ". Each date is judged by the rules in effect on it: a change never moves an earlier date's flags."
+        )
 
 
 def download(

@@ -94,9 +94,12 @@ def clicked(chart_event) -> None:
 
 
 live = shown[shown.expected_by_now.notna()].copy()
+thresholds = ui.rules_in_force(f["as_of"]).thresholds
+amber_pct, red_pct = (round(100 * thresholds[k]) for k in ("behind_target_amber_below", "behind_target_red_below"))
 st.subheader("Progress against trajectory")
 st.caption(
-    "Recruited as a share of the straight-line trajectory to each site's target. 50% and 25% mark amber and red."
+    f"Recruited as a share of the straight-line trajectory to each site's target. {amber_pct}% and {red_pct}% "
+    "mark amber and red (the rules in effect on the date)."
     + (f" The {BEHIND_BARS} furthest behind of {len(live):,} live sites; the table lists them all." if many else "")
 )
 live["trajectory_pct_capped"] = live.trajectory_pct.clip(upper=150).fillna(0)
@@ -124,7 +127,11 @@ bars = (
     )
     .add_params(pick)
 )
-rules = alt.Chart(pd.DataFrame({"x": [25, 50, 100]})).mark_rule(strokeDash=[4, 3], color="#555").encode(x=alt.X("x:Q"))
+rules = (
+    alt.Chart(pd.DataFrame({"x": [red_pct, amber_pct, 100]}))
+    .mark_rule(strokeDash=[4, 3], color="#555")
+    .encode(x=alt.X("x:Q"))
+)
 clicked(
     st.altair_chart(
         (bars + rules).properties(height=max(200, 14 * len(live))),

@@ -127,4 +127,4 @@ st.page_link(
     icon=":material/slideshow:",
     query_params=board_params,
 )
-ui.flag_rules()
+ui.flag_rules(f["as_of"])

@@ -15,7 +15,7 @@ f = ui.filters()
 st.title("Returns")
 st.caption(
     f"As of **{ui.uk_date(f['as_of'])}**. "
-    f"A month's return is due on day {ui.settings().return_due_day} of the next month."
+    f"A month's return is due on day {ui.settings(f['as_of']).return_due_day} of the next month."
 )
 ui.demo_banner()
 

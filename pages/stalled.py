@@ -122,4 +122,4 @@ if not raised.empty and not ui.printing():
                 st.session_state["stalled_saved"] = f"Note saved on {ui.inert(row.site_name)}'s {row.flag} flag."
                 st.rerun()
 
-ui.flag_rules()
+ui.flag_rules(f["as_of"])

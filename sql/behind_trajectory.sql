@@ -17,7 +17,7 @@ from site_positions($as_of) as p
 inner join site_statuses($as_of) as st using (site_code)
 where p.phase = 'Live'
     and p.expected_by_now > 0
-    and (p.go_live + to_months((select behind_target_after_months from settings)::integer))::date <= $as_of
+    and (p.go_live + to_months((select behind_target_after_months from rules_on($as_of))::integer))::date <= $as_of
     and ($region is null or p.region = $region)
     and ($cohort is null or p.cohort = $cohort)
 order by share_of_trajectory, p.site_name

@@ -11,7 +11,7 @@ select
     k.submitted_on
 from return_warnings as w
 inner join known_returns($as_of) as k on k.return_id = w.return_id
-inner join sites as s on s.site_code = w.site_code
+inner join sites_on($as_of) as s on s.site_code = w.site_code
 where not k.is_void
     and ($region is null or s.region = $region)
     and ($cohort is null or s.cohort = $cohort)

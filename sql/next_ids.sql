@@ -4,4 +4,6 @@ select
     (select coalesce(max(load_id), 0) + 1 from load_log) as load_id,
     (select coalesce(max(return_id), 0) + 1 from returns) as return_id,
     (select coalesce(max(warning_id), 0) + 1 from return_warnings) as warning_id,
-    (select coalesce(max(note_id), 0) + 1 from flag_notes) as note_id
+    (select coalesce(max(note_id), 0) + 1 from flag_notes) as note_id,
+    (select coalesce(max(version_id), 0) + 1 from site_versions) as site_version_id,
+    (select coalesce(max(version_id), 0) + 1 from rule_versions) as rule_version_id

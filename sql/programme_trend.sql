@@ -1,14 +1,14 @@
 -- Programme totals at every month end up to a date, as known on that date.
 -- A site that sent no return for a month counts at its last known position
 -- (counts are cumulative); spend is what was reported for the month itself.
--- Sites count from their go-live month until they withdraw.
+-- Sites count from their go-live month until they withdraw (the register in effect on the date).
 -- Filters: $region and $cohort, null for all.
 -- Built from steps, not from every site at every month: each return adds what its counts
 -- rose (or fell) by since the site's previous return, a withdrawal takes the site's last
 -- counts away, and the running sum over the months gives the totals.
 with scope as (
     select site_code, go_live, withdrawn_on, recruitment_target
-    from sites
+    from sites_on($as_of)
     where ($region is null or region = $region)
         and ($cohort is null or cohort = $cohort)
 ),

@@ -8,7 +8,7 @@ with shares as (
         datediff('month', date_trunc('month', s.go_live), date_trunc('month', r.period_end)) as months_since_go_live,
         r.people_recruited / s.recruitment_target as share_of_target
     from current_returns($as_of) as r
-    inner join sites as s using (site_code)
+    inner join sites_on($as_of) as s using (site_code)
     where r.period_end >= last_day(s.go_live)
         and ($region is null or s.region = $region)
         and ($cohort is null or s.cohort = $cohort)

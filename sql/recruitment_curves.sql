@@ -11,7 +11,7 @@ select
     s.recruitment_target,
     r.people_recruited / s.recruitment_target as share_of_target
 from current_returns($as_of) as r
-inner join sites as s using (site_code)
+inner join sites_on($as_of) as s using (site_code)
 inner join site_statuses($as_of) as st using (site_code)
 where r.period_end >= last_day(s.go_live)
     and ($region is null or s.region = $region)

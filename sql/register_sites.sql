@@ -1,4 +1,4 @@
--- Every site in the register, in code order.
+-- Every site's register entry in effect on $as_of, in code order.
 select
     site_code,
     site_name,
@@ -13,5 +13,5 @@ select
     withdrawn_on,
     contact_name,
     contact_email
-from sites
+from sites_on($as_of)
 order by site_code

@@ -4,7 +4,7 @@
 with now_raised as (
     select f.*, s.region, s.cohort
     from flags_now($as_of) as f
-    inner join sites as s using (site_code)
+    inner join sites_on($as_of) as s using (site_code)
     where ($region is null or s.region = $region)
         and ($cohort is null or s.cohort = $cohort)
 ),

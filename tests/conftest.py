@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from tracker.ingest import ingest_bytes, load_register
+from tracker.ingest import ingest_bytes
+from tracker.register import load_register
 from tracker.store import FileStore, Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,7 +58,7 @@ def table_rows(store: Store) -> dict[str, list[tuple]]:
     with store.read() as con:
         return {
             t: con.execute(f"select * from {t} order by all").fetchall()
-            for t in ("sites", "returns", "return_warnings", "meta")
+            for t in ("site_versions", "rule_versions", "returns", "return_warnings", "meta")
         }
 
 

@@ -99,7 +99,12 @@ def test_integrity_check_finds_a_half_written_load(store):
     [
         ("insert into returns select * from returns where return_id = 1", "ids given to more than one row"),
         ("update load_log set outcome = 'maybe' where load_id = 1", "values outside the accepted sets"),
-        ("insert into sites select * from sites where site_code = 'AAA'", "sites registered twice"),
+        (
+            "insert into site_versions select * from site_versions where site_code = 'AAA'",
+            "ids given to more than one row",
+        ),
+        ("delete from load_log where kind = 'register'", "register or rule versions no accepted load records"),
+        ("delete from rule_versions", "no rules from the start"),
         ("insert into meta select * from meta where key = 'schema_version'", "settings held twice"),
     ],
 )

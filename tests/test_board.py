@@ -115,7 +115,8 @@ def test_snapshot_writes_the_pack(demo_db, tmp_path):
     assert manifest["as_of"] == "2010-11-30"
     assert manifest["compared_with"] == {"last_pack": "2010-11-23", "last_month": "2010-10-30"}
     assert [p["page"] for p in manifest["pages"]] == ["board", "compare", "stalled"]
-    assert manifest["flag_thresholds"]["no_recruits_after_months"] == 3
+    assert manifest["rules"]["values"]["no_recruits_after_months"] == 3 and manifest["rules"]["version"] == 1
+    assert manifest["register_corrections"] == []
     assert manifest["synthetic_demo_data"] is True
     assert manifest["load_log"]["accepted_loads"] > 60
     dorset = [f for f in manifest["flagged_sites"] if f["site_code"] == "5QM" and f["flag"] == "BEHIND_TARGET"]
@@ -143,7 +144,7 @@ def test_snapshot_refuses_a_broken_database_with_a_plain_message(demo_db, tmp_pa
     db = tmp_path / "broken.duckdb"
     shutil.copy(demo_db, db)
     with duckdb.connect(str(db)) as con:  # break the register: every page's queries now fail
-        con.execute("alter table sites drop column contact_email")
+        con.execute("alter table site_versions drop column contact_email")
     out = tmp_path / "packs"
     done = run_snapshot("--as-of", "2010-11-30", "--out", str(out), db=db)
     assert done.returncode == 1

@@ -51,7 +51,7 @@ def test_demo_files_are_in_the_canonical_form():
 
 
 def test_register_has_70_sites_in_every_region_and_20_in_depth(demo_store):
-    sites = run(demo_store, "register_sites")
+    sites = run(demo_store, "register_sites", as_of=dt.date(2012, 12, 31))
     assert len(sites) == 70 and sites.site_code.is_unique
     assert sites.region.value_counts().to_dict() == {region: 7 for region in sites.region.unique()}
     assert sites.region.nunique() == 10
@@ -122,7 +122,7 @@ def test_calibration_figures(demo_store):
                 select r.site_code,
                     sum(spend_infrastructure_gbp) filter (where period_end < first + interval 12 month) as y1,
                     sum(spend_infrastructure_gbp) filter (where period_end < first + interval 24 month) as y2
-                from r join f using (site_code) join sites using (site_code)
+                from r join f using (site_code) join sites_on(current_date) using (site_code)
                 where first <= date '2010-10-31' and withdrawn_on is null
                 group by r.site_code
             )
@@ -198,7 +198,7 @@ def test_a_scaled_programme_has_its_own_window_and_regions(tmp_path, monkeypatch
     store = FileStore(db)
     with store.read() as con:
         cfg = programme_config(con)
-        sites = queries.frame(con, "register_sites")
+        sites = queries.frame(con, "register_sites", as_of=dt.date.today())
         months = con.execute(
             "select count(distinct period_end), min(period_end), max(period_end) from returns"
         ).fetchone()

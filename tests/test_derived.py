@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 from conftest import csv_bytes, ingest
 
-from tracker import config, derived, integrity, queries
-from tracker.ingest import load_register
+from tracker import config, derived, integrity, queries, rules
+from tracker.register import load_register
 from tracker.voids import void_return
 
 # A plain, slow statement of a site's position as of a day, straight from the versions that count:
@@ -90,19 +90,41 @@ def test_the_flag_log_gives_the_same_history_as_evaluating_afresh(store):
     assert live.equals(logged)
 
 
-def test_new_rules_are_applied_to_the_log_on_the_next_write(store, monkeypatch):
+def test_an_edit_of_tracker_toml_changes_nothing_in_a_database(store, monkeypatch):
+    # tracker.toml seeds a new database's rules only: servers sharing a store must agree, and the past must not move.
+    busy_store(store)
+    as_of = dt.date(2010, 12, 31)
+    with store.read() as con:
+        before = queries.frame(con, "site_flags", as_of=as_of, region=None, cohort=None)
     original = config.current()
     stricter = dataclasses.replace(original, flags={**original.flags, "no_recruits_after_months": 1})
     monkeypatch.setattr(config, "current", lambda: stricter)
     monkeypatch.setattr("tracker.store.schema.current", lambda: stricter)
-    with store.read() as con:
-        assert derived.is_stale(con)
-        assert derived.usable_through(con) == derived.NEVER
     store.upgrade()  # what the dashboard and every command do on opening
     with store.read() as con:
         assert not derived.is_stale(con)
-        assert derived.usable_through(con) != derived.NEVER
-    assert integrity.check(store) == []
+        assert rules.in_force(con, as_of).values["no_recruits_after_months"] == 3
+        assert queries.frame(con, "site_flags", as_of=as_of, region=None, cohort=None).equals(before)
+
+
+def test_a_rules_change_rederives_the_log_from_the_day_it_takes_effect(store):
+    busy_store(store)
+    before_day, after_day = dt.date(2010, 6, 30), dt.date(2010, 12, 31)
+    history_sql = "select * from flag_history($d, date '1900-01-01') order by all"
+    with store.read() as con:
+        old_history = con.execute(history_sql, {"d": after_day}).fetchall()
+    done = rules.record_change(
+        store, {"plateau_returns": 2}, reason="tighter", effective_from=dt.date(2010, 7, 1), user="t"
+    )
+    assert done.outcome == "accepted", done.problems
+    with store.read() as con:
+        new_history = con.execute(history_sql, {"d": after_day}).fetchall()
+        assert rules.in_force(con, before_day).values["plateau_returns"] == 3
+        assert rules.in_force(con, after_day).values["plateau_returns"] == 2
+    # month ends before the change are judged as before; after it, by the new rule (more plateaus)
+    assert [r for r in new_history if r[0] <= before_day] == [r for r in old_history if r[0] <= before_day]
+    assert new_history != old_history
+    assert integrity.check(store) == []  # the log equals the versioned rules applied afresh
 
 
 @pytest.mark.parametrize(
@@ -131,6 +153,8 @@ def test_a_register_change_rederives_everything(store, tmp_path):
     header, *rows = text.splitlines()
     moved = [header, *[r.replace("2010-01-01,40", "2010-03-01,40") if r.startswith("AAA") else r for r in rows]]
     assert moved[1:] != rows
-    result = load_register(store, "sites.csv", ("\n".join(moved) + "\n").encode(), user="tester")
+    result = load_register(
+        store, "sites.csv", ("\n".join(moved) + "\n").encode(), user="tester", reason="go-live moved", correction=True
+    )
     assert result.ok, result.problems
     assert integrity.check(store) == []

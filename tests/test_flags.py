@@ -13,7 +13,8 @@ import pytest
 from conftest import HEADER
 
 from tracker import flags
-from tracker.ingest import ingest_bytes, load_register
+from tracker.ingest import ingest_bytes
+from tracker.register import load_register
 from tracker.store import Store
 
 pytestmark = pytest.mark.both_backends

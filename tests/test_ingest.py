@@ -212,7 +212,7 @@ def test_spend_far_out_of_line_with_the_sites_history_is_a_warning(store):
 
 
 def test_a_register_that_drops_a_site_with_returns_is_refused(store):
-    from tracker.ingest import load_register
+    from tracker.register import load_register
 
     text = "\n".join(line for line in (DATA / "sites.csv").read_text().splitlines() if not line.startswith("BBB"))
     before = table_rows(store)
@@ -223,7 +223,7 @@ def test_a_register_that_drops_a_site_with_returns_is_refused(store):
 
 
 def test_register_errors_are_located(empty_store):
-    from tracker.ingest import load_register
+    from tracker.register import load_register
 
     text = (DATA / "sites.csv").read_text().replace("North East", "Narnia").replace("BBB,Beta", "AAA,Beta")
     result = load_register(empty_store, "sites.csv", text.encode(), user="tester")

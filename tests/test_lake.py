@@ -23,8 +23,8 @@ from tracker import flags
 from tracker.browser import CHROMIUM_ARGS, EXCEPTION, READY, chromium_path, dashboard_server
 from tracker.config import Maintenance, current
 from tracker.errors import StoreBusy, TrackerError
-from tracker.ingest import load_register
 from tracker.integrity import check
+from tracker.register import load_register
 from tracker.store import FileStore, locate
 from tracker.store import base as store_base
 from tracker.store import lake as lake_module
@@ -201,14 +201,14 @@ def test_a_commit_that_conflicts_is_run_again_from_the_start(store):
 
     def rename(con):
         runs.append(len(runs) + 1)
-        con.execute("select count(*) from sites").fetchall()  # this write has read the sites as they were ...
+        con.execute("select count(*) from site_versions").fetchall()  # this write has read the sites as they were ...
         if len(runs) == 1:  # ... when someone else changes the same row and commits first
             other.execute("update other.sites set contact_name = 'someone else' where site_code = 'AAA'")
-        con.execute("update sites set contact_name = $n where site_code = 'AAA'", {"n": f"run {len(runs)}"})
+        con.execute("update site_versions set contact_name = $n where site_code = 'AAA'", {"n": f"run {len(runs)}"})
 
     store.write(rename)
     with store.read() as con:
-        assert con.execute("select contact_name from sites where site_code = 'AAA'").fetchone() == ("run 2",)
+        assert con.execute("select contact_name from site_versions where site_code = 'AAA'").fetchone() == ("run 2",)
     assert runs == [1, 2]
     other.close()
 
@@ -218,15 +218,17 @@ def test_a_conflict_that_does_not_clear_ends_in_the_plain_busy_message(store, mo
     other = conflicting_writer(store)
 
     def always_beaten(con):
-        con.execute("select count(*) from sites").fetchall()
+        con.execute("select count(*) from site_versions").fetchall()
         other.execute("update other.sites set contact_name = 'someone else' where site_code = 'AAA'")
-        con.execute("update sites set contact_name = 'mine' where site_code = 'AAA'")
+        con.execute("update site_versions set contact_name = 'mine' where site_code = 'AAA'")
 
     with pytest.raises(StoreBusy, match=r"kept changing the same data .* nothing was saved"):
         store.write(always_beaten)
     other.close()
     with store.read() as con:
-        assert con.execute("select contact_name from sites where site_code = 'AAA'").fetchone() == ("someone else",)
+        assert con.execute("select contact_name from site_versions where site_code = 'AAA'").fetchone() == (
+            "someone else",
+        )
 
 
 # -- PostgreSQL away ------------------------------------------------------------------------------

@@ -51,8 +51,33 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="check and report what would change; write nothing")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
 
-    p = sub.add_parser("sites", parents=[store], help="load or replace the site register")
-    p.add_argument("file", type=Path, metavar="FILE")
+    p = sub.add_parser(
+        "sites",
+        parents=[store],
+        help="record a register file: every site as it stands from the day the change takes effect",
+        description="Record a register file (every site) as a change to the register's history. By default a "
+        "change takes effect today, whatever dates the entry holds; --effective-from dates it; --correction fixes "
+        "a mistake on every date. Without FILE, list the register's history.",
+    )
+    p.add_argument("file", type=Path, metavar="FILE", nargs="?", help="the register (CSV or .xlsx); none: show history")
+    p.add_argument("--effective-from", type=_date_arg, help="the day the change takes effect (default: today)")
+    p.add_argument("--correction", action="store_true", help="fix a mistake: applies to every date")
+    p.add_argument("--reason", help="why (needed for a change to a registered site)")
+    p.add_argument("--site", help="with no FILE: only this site's history")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+    p = sub.add_parser(
+        "rules",
+        parents=[store],
+        help="the flag rules: show those in effect, or record a change with a reason",
+        description="Without --set, show the rules in effect (--as-of) and their history. With --set, record a "
+        "new version of the rules taking effect today or on --effective-from; tracker.toml seeds only a new database.",
+    )
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="a rule's new value (repeat)")
+    p.add_argument("--effective-from", type=_date_arg, help="the day the change takes effect (default: today)")
+    p.add_argument("--reason", help="why (needed for a change)")
+    p.add_argument("--as-of", type=_date_arg, help="show the rules in effect on this date (default: today)")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
 
     p = sub.add_parser("void", parents=[store], help="withdraw a wrongly loaded return (kept in history)")
     p.add_argument("site", metavar="SITE")
@@ -226,13 +251,72 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _cmd_sites(args: argparse.Namespace) -> int:
+    from tracker import queries
     from tracker.demo import open_with_demo
-    from tracker.ingest import load_register, read_file
+    from tracker.ingest import read_file
+    from tracker.register import load_register
 
     store = open_with_demo(args.db)
-    result = load_register(store, args.file.name, read_file(args.file))
+    if args.file is None:
+        with store.read() as con:
+            frame = queries.frame(con, "register_changes", site_code=args.site)
+        _print_frame(frame, args.format)
+        return 0
+    result = load_register(
+        store,
+        args.file.name,
+        read_file(args.file),
+        effective_from=args.effective_from,
+        correction=args.correction,
+        reason=args.reason,
+    )
+    if result.outcome == "accepted":
+        print(
+            f"LOADED {args.file.name}: the register now holds {result.rows} site(s); "
+            f"{len(result.notices)} change(s) recorded (load {result.load_id})."
+        )
+        for line in result.notices:
+            print(f"  {line}")
+        return 0
     if result.ok:
-        print(f"LOADED {args.file.name}: the register now holds {result.rows} site(s).")
+        print(f"UNCHANGED {args.file.name}: " + "; ".join(result.notices))
+        return 0
+    print(_describe(result))
+    return EXIT_REFUSED
+
+
+def _cmd_rules(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from tracker import rules
+    from tracker.demo import open_with_demo
+
+    store = open_with_demo(args.db)
+    if not args.set:
+        with store.read() as con:
+            in_force = rules.in_force(con, args.as_of or dt.date.today())
+            frame = rules.history(con)
+        if args.format == "table":
+            print(f"In effect on {(args.as_of or dt.date.today()).isoformat()}: {in_force.label}")
+            for name, value in in_force.values.items():
+                print(f"  {name} = {value}")
+            print()
+        _print_frame(frame, args.format)
+        return 0
+    values = {}
+    for item in args.set:
+        name, sep, text = item.partition("=")
+        if not sep:
+            raise TrackerError(f"--set {item!r}: write it as NAME=VALUE")
+        values[name.strip()] = rules.parse_value(name.strip(), text.strip())
+    result = rules.record_change(store, values, reason=args.reason or "", effective_from=args.effective_from)
+    if result.outcome == "accepted":
+        print(f"RECORDED the rules change (load {result.load_id}):")
+        for line in result.notices:
+            print(f"  {line}")
+        return 0
+    if result.ok:
+        print("UNCHANGED: " + "; ".join(result.notices))
         return 0
     print(_describe(result))
     return EXIT_REFUSED
@@ -386,6 +470,7 @@ COMMANDS = {
     "flags": _cmd_flags,
     "ingest": _cmd_ingest,
     "sites": _cmd_sites,
+    "rules": _cmd_rules,
     "void": _cmd_void,
     "demo": _cmd_demo,
     "maintain": _cmd_maintain,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -81,12 +80,43 @@ RECENT_RETURNS_KEPT = 12  # site_facts keeps each site's latest 12 returns (sql/
 def _flag_settings(raw: dict) -> dict[str, float]:
     # The names become column names of the SQL `settings` table: keep them plain.
     for name, value in raw.items():
-        if not re.fullmatch(r"[a-z][a-z0-9_]*", name) or not isinstance(value, int | float):
-            raise ValueError(f"tracker.toml [flags]: {name!r} must be a lower-case name with a number")
+        if name not in RULE_THRESHOLDS or not isinstance(value, int | float):
+            raise ValueError(
+                f"tracker.toml [flags]: {name!r} is not a rule with a number; "
+                f"the rules are {', '.join(RULE_THRESHOLDS)}"
+            )
+    missing = [name for name in RULE_THRESHOLDS if name not in raw]
+    if missing:
+        raise ValueError(f"tracker.toml [flags]: missing {', '.join(missing)}")
     for name in ("plateau_returns", "no_care_spend_returns"):
         if not 1 <= raw.get(name, 1) <= RECENT_RETURNS_KEPT:
             raise ValueError(f"tracker.toml [flags]: {name} must be between 1 and {RECENT_RETURNS_KEPT}")
     return dict(raw)
+
+
+# The rules kept as versions in each database (rule_versions, sql/schema/004_history.sql): the
+# programme window, the due day and the flag thresholds. tracker.toml seeds a new database's first.
+RULE_WINDOW = ("programme_start", "programme_end", "return_due_day")
+RULE_THRESHOLDS = (
+    "no_recruits_after_months",
+    "no_budgets_after_months",
+    "no_care_spend_after_months",
+    "no_care_spend_returns",
+    "behind_target_after_months",
+    "behind_target_amber_below",
+    "behind_target_red_below",
+    "plateau_returns",
+    "set_up_only_after_months",
+    "set_up_only_min_infrastructure_gbp",
+    "set_up_only_max_care_share",
+    "missing_returns_count",
+)
+RULE_NAMES = (*RULE_WINDOW, *RULE_THRESHOLDS)
+
+
+def rule_values(cfg: Config) -> dict[str, object]:
+    """A new database's first rules: tracker.toml's window, due day and [flags] (with its own window)."""
+    return {"programme_start": cfg.start, "programme_end": cfg.end, "return_due_day": cfg.return_due_day, **cfg.flags}
 
 
 PROGRAMME_KEYS = ("programme_name", "programme_start", "programme_end", "regions")

@@ -573,13 +573,15 @@ def _empty_or_demo(store: Store) -> Callable:
 
 def _start(store: Store, register: bytes, meta: dict[str, str], user: str) -> None:
     """Mark a new database as demo data, record its programme and load its register."""
-    from tracker.ingest import load_register
+    from tracker.register import load_register
     from tracker.store import set_meta
+    from tracker.store.schema import seed_rules
 
     def mark(con) -> None:
         set_meta(con, "is_demo", "true")
         for key, value in meta.items():
             set_meta(con, key, value)
+        seed_rules(con, replace=True)  # the new programme's own window (the store holds nothing yet)
 
     store.write(mark)
     result = load_register(store, "sites.csv", register, user=user)

@@ -10,29 +10,29 @@ Two things are derived, and both can be rebuilt from the loaded data at any time
   ``flag_history`` reads it for the month ends it covers, so a flag's "since" date costs a
   lookup instead of re-evaluating every site at every month end.
 
-The log is stamped with the flag rules it was filled under. A reader whose rules differ (someone
-edited tracker.toml) does not use it and evaluates live; the next write, or the dashboard's next
-start, refills it.
+Both follow the register and the rules as versioned (each day judged by the entries in effect on
+it): a change of either re-derives from the first day it takes effect. The log is stamped with the
+code of the flag rules (sql/macros) it was filled by: a reader running other code does not use it
+and evaluates live, and the next write refills it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import duckdb
 
 from tracker import queries
-from tracker.store.schema import read_meta, rules, set_meta
+from tracker.store.schema import macros_version, read_meta, set_meta
 
 THROUGH_KEY = "flag_log_through"
 SETTINGS_KEY = "flag_log_settings"
 NEVER = dt.date(1, 1, 1)
 
 
-def settings_stamp(con: duckdb.DuckDBPyConnection, meta: dict[str, str] | None = None) -> str:
-    """The flag rules in force for this database, as stored beside the log they filled."""
-    return json.dumps(rules(con, meta).settings_row(), sort_keys=True, default=str)
+def settings_stamp(con: duckdb.DuckDBPyConnection | None = None, meta: dict[str, str] | None = None) -> str:
+    """The code the flags are decided by, as stored beside the log it filled (the rules are in the tables)."""
+    return macros_version()
 
 
 def usable_through(con: duckdb.DuckDBPyConnection, meta: dict[str, str] | None = None) -> dt.date:
@@ -56,16 +56,21 @@ def publish_state(con: duckdb.DuckDBPyConnection, meta: dict[str, str] | None = 
     )
 
 
-def refresh(con: duckdb.DuckDBPyConnection, first_return_id: int | None = None) -> None:
-    """Bring the derived data up to date after versions numbered ``first_return_id`` on were added.
+def refresh(
+    con: duckdb.DuckDBPyConnection, first_return_id: int | None = None, *, from_day: dt.date | None = None
+) -> None:
+    """Bring the derived data up to date after versions numbered ``first_return_id`` on were added, or
+    after a change of the register or the rules that takes effect on ``from_day``.
 
-    ``None`` rebuilds everything (after the register changes, a restore or a change of rules).
-    Runs inside the caller's transaction, so the derived data commits, or not, with the load.
+    Neither rebuilds everything (a restore, new code). Runs inside the caller's transaction, so the
+    derived data commits, or not, with the load.
     """
     horizon = queries.execute(con, "derive/log_horizon").fetchone()[0]
     stamp = settings_stamp(con)
     state = usable_through(con)
-    if first_return_id is None:
+    if from_day is not None:
+        changed = from_day
+    elif first_return_id is None:
         queries.execute(con, "derive/known_from")
         queries.execute(con, "derive/supersession", first_return_id=0)
         changed = NEVER

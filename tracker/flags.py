@@ -69,8 +69,9 @@ def statuses(store: Store, as_of: dt.date, region: str | None = None, cohort: st
         return queries.frame(con, "site_status", as_of=as_of, region=region, cohort=cohort)
 
 
-def rules_text(settings: dict[str, float]) -> dict[str, tuple[str, str]]:
+def rules_text(thresholds: dict[str, float]) -> dict[str, tuple[str, str]]:
     """Each flag's severity and rule with the thresholds in force filled in."""
+    settings = thresholds
     values = {
         **settings,
         "behind_target_amber_pct": round(100 * settings["behind_target_amber_below"]),

@@ -1,4 +1,4 @@
-"""Validated, atomic loading of return files and site registers.
+"""Validated, atomic loading of return files (site registers: tracker/register.py).
 
 One file is one transaction: a file is loaded whole or not at all, and every
 attempt (accepted, refused or already loaded) leaves exactly one row in
@@ -23,7 +23,7 @@ from tracker.errors import FileRefused, Problem, TrackerError
 from tracker.quality import SPEND_HISTORY_MONTHS, QualityWarning, check_returns
 from tracker.readers import read_table
 from tracker.store import Store, get_meta, programme_config
-from tracker.validate import SiteInfo, validate_register, validate_returns
+from tracker.validate import SiteInfo, validate_returns
 from tracker.values import uk_date
 
 RETURN_FIELDS = (*contract.RETURN_COUNT_COLUMNS, *contract.RETURN_MONEY_COLUMNS, "submitted_on", "commentary")
@@ -119,8 +119,9 @@ def record_load(con: duckdb.DuckDBPyConnection, kind: str, result: FileResult, u
     return params["load_id"]
 
 
-def _sites(con: duckdb.DuckDBPyConnection) -> dict[str, SiteInfo]:
-    df = queries.frame(con, "register_sites")
+def _sites(con: duckdb.DuckDBPyConnection, today: dt.date) -> dict[str, SiteInfo]:
+    """The register as in effect on the day of the load (what the returns are checked against)."""
+    df = queries.frame(con, "register_sites", as_of=today)
     return {
         r.site_code: SiteInfo(r.site_code, _date(r.go_live), _date(r.direct_payments_from)) for r in df.itertuples()
     }
@@ -239,7 +240,7 @@ def ingest_bytes(
                 f"{name}: the same file was loaded on {uk_date(earlier[2].date())} as {earlier[1]}; nothing changed"
             )
         elif table is not None:
-            sites = _sites(con)
+            sites = _sites(con, today)
             try:
                 records = validate_returns(table, sites, settings, today)
             except FileRefused as exc:
@@ -340,54 +341,3 @@ def ingest_paths(store: Store, paths: list[Path], **kwargs: object) -> list[File
             continue
         results.append(ingest_bytes(store, path.name, read_file(path), **kwargs))
     return results
-
-
-def load_register(
-    store: Store, name: str, data: bytes, *, user: str | None = None, cfg: Config | None = None
-) -> FileResult:
-    """Replace the site register with a validated file, in one transaction."""
-    user = user or current_user()
-    table, unreadable = None, []
-    try:
-        table = read_table(name, data)
-    except FileRefused as exc:
-        unreadable = exc.problems
-
-    def check_and_load(con: duckdb.DuckDBPyConnection) -> FileResult:
-        result = FileResult(file=name, sha256=sha256(data), outcome="refused", problems=list(unreadable))
-        records = None
-        if table is not None:
-            result.rows = len(table.rows)
-            try:  # validated against this database's own regions where it has them
-                records = validate_register(table, cfg or programme_config(con))
-            except FileRefused as exc:
-                result.problems = exc.problems
-        if records is not None:
-            have_returns = set(queries.frame(con, "sites_with_returns")["site_code"])
-            dropped = sorted(have_returns - {r["site_code"] for r in records})
-            result.problems = [
-                Problem(
-                    name,
-                    "the site has returns loaded but is missing from this register",
-                    column="site_code",
-                    value=code,
-                )
-                for code in dropped
-            ]
-        if records is None or result.problems:
-            result.load_id = record_load(con, "register", result, user)
-            return result
-        result.outcome = "accepted"
-        result.load_id = record_load(con, "register", result, user, new_returns=0)
-        frame = pd.DataFrame(records, columns=contract.names(contract.REGISTER_COLUMNS))
-        for col in ("direct_payments_from", "go_live", "target_date", "withdrawn_on"):
-            frame[col] = pd.to_datetime(frame[col]).astype("datetime64[s]")
-        frame["dh_funding_gbp"] = frame["dh_funding_gbp"].astype("float64")
-        queries.execute(con, "delete_sites")
-        con.register("incoming_sites", frame)
-        queries.execute(con, "replace_sites", load_id=result.load_id)
-        con.unregister("incoming_sites")
-        derived.refresh(con)  # go-lives, targets or withdrawals may have changed every flag
-        return result
-
-    return store.write(check_and_load)

@@ -20,10 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tracker import __version__, board, queries
+from tracker import __version__, board, queries, rules
 from tracker.browser import CHROMIUM_ARGS, EXCEPTION, chromium_path, dashboard_server, full_height, wait_rendered
 from tracker.config import ROOT
-from tracker.config import current as settings
 from tracker.errors import TrackerError
 from tracker.store import Store, programme_config
 
@@ -148,6 +147,8 @@ def capture(
     figures = board.figures(store, as_of, compare_to, region, cohort)
     with store.read() as con:
         position = queries.frame(con, "load_log_position").iloc[0]
+        rules_then = rules.in_force(con, as_of)
+        corrections = queries.frame(con, "corrections_in_effect", as_of=as_of)
     params = {"as_of": as_of.isoformat(), **{k: v for k, v in (("region", region), ("cohort", cohort)) if v}}
     prefix = pack_prefix(as_of, region, cohort)
     suffix = prefix[len(as_of.isoformat()) :]
@@ -221,7 +222,23 @@ def capture(
                 "accepted_loads": int(position.accepted_loads),
             },
             "software_version": software_version(),
-            "flag_thresholds": settings().settings_row(),
+            "rules": {
+                "version": rules_then.version_id,
+                "effective_from": board._plain(rules_then.effective_from),
+                "reason": rules_then.reason,
+                "values": {k: board._plain(v) for k, v in rules_then.values.items()},
+            },
+            "register_corrections": [
+                {
+                    "site_code": c.site_code,
+                    "effective_from": None if c.valid_from == dt.date.min else board._plain(c.valid_from),
+                    "changes": json.loads(c.changes) if c.changes else {},
+                    "reason": c.reason,
+                    "recorded_at": str(c.recorded_at),
+                    "recorded_by": c.recorded_by,
+                }
+                for c in corrections.itertuples()
+            ],
             "synthetic_demo_data": _is_demo(store),
             "captured_at": dt.datetime.now().replace(microsecond=0).isoformat(),
             "seconds": round(time.perf_counter() - started, 2),

@@ -8,6 +8,10 @@ with ids as (
     select 'return_warnings', warning_id from return_warnings
     union all
     select 'flag_notes', note_id from flag_notes
+    union all
+    select 'site_versions', version_id from site_versions
+    union all
+    select 'rule_versions', version_id from rule_versions
 )
 
 select table_name, id, count(*) as rows_with_it

@@ -1,10 +1,6 @@
--- Integrity: a site registered twice, or a meta setting held twice (one row per key in each).
-select 'sites' as table_name, site_code as key, count(*) as rows_with_it
-from sites
-group by site_code
-having count(*) > 1
-union all
-select 'meta', key, count(*)
+-- Integrity: a meta setting held twice (one row per key). (Register and rule versions may share a
+-- day: the one recorded last counts; their ids are checked in ids_used_twice.)
+select 'meta' as table_name, key, count(*) as rows_with_it
 from meta
 group by key
 having count(*) > 1

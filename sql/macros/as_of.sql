@@ -23,13 +23,53 @@ create or replace temp macro current_returns(as_of) as table
 create or replace temp macro financial_year_start(day) as
     make_date(year(day) - case when month(day) < 4 then 1 else 0 end, 4, 1);
 
--- The date a month's return is due: day `return_due_day` of the following month.
-create or replace temp macro due_on(period_end) as
-    make_date(
-        year(period_end + interval 1 day),
-        month(period_end + interval 1 day),
-        (select return_due_day from settings)
-    );
+-- The date a month's return is due: day `due_day` of the following month (the rules' return_due_day).
+create or replace temp macro due_on(period_end, due_day) as
+    make_date(year(period_end + interval 1 day), month(period_end + interval 1 day), due_day);
 
 -- The month end a date falls in, and the month end before it.
 create or replace temp macro previous_month_end(day) as (date_trunc('month', day) - interval 1 day)::date;
+
+-- The register and the rules as versions (sql/schema/004_history.sql). Of the versions effective on
+-- one day, the one recorded last counts; each counts from its day (the first: from the start,
+-- '-infinity') until the next one's day ('infinity': still). Every view of a day reads the version
+-- in effect on that day, so a change effective later never moves what an earlier day shows.
+
+create or replace temp macro register_spans() as table
+with dated as (
+    select v.* exclude (effective_from), coalesce(v.effective_from, '-infinity'::date) as valid_from
+    from site_versions as v
+    qualify row_number() over (
+        partition by v.site_code, coalesce(v.effective_from, '-infinity'::date) order by v.version_id desc
+    ) = 1
+)
+
+select
+    d.*,
+    coalesce(lead(d.valid_from) over (partition by d.site_code order by d.valid_from), 'infinity'::date)
+        as valid_until
+from dated as d;
+
+-- Each site's register entry in effect on a day (a site first registered later is not there yet).
+create or replace temp macro sites_on(day) as table
+    select * exclude (valid_from, valid_until)
+    from register_spans()
+    where valid_from <= day::date and valid_until > day::date;
+
+create or replace temp macro rule_spans() as table
+with dated as (
+    select r.* exclude (effective_from), coalesce(r.effective_from, '-infinity'::date) as valid_from
+    from rule_versions as r
+    qualify row_number() over (partition by coalesce(r.effective_from, '-infinity'::date) order by r.version_id desc) = 1
+)
+
+select
+    d.* exclude (changes, reason, load_id),
+    coalesce(lead(d.valid_from) over (order by d.valid_from), 'infinity'::date) as valid_until
+from dated as d;
+
+-- The rules in effect on a day: one row, its thresholds as columns.
+create or replace temp macro rules_on(day) as table
+    select * exclude (valid_from, valid_until)
+    from rule_spans()
+    where valid_from <= day::date and valid_until > day::date;

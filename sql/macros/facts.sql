@@ -1,14 +1,20 @@
 -- Site facts: what a site's returns that count on a day add up to. facts_between(from_day)
 -- gives them for every site and every day from from_day on that a version of one of its
--- returns became known (the days they can change); tracker/derived.py stores them in
--- site_facts with the day the next change came. facts_on(day) reads the row valid on a day.
+-- returns became known or its register entry changed (the days they can change);
+-- tracker/derived.py stores them in site_facts with the day the next change came. facts_on(day) reads the row valid on a day.
 -- The lists hold the latest 12 returns, newest first: flag rules may look at up to 12.
 
 create or replace temp macro facts_between(from_day) as table
 with days as (
-    select distinct site_code, known_from as valid_from
+    -- the days a return version became known, and the days a register change took effect
+    -- (a new go-live moves which returns count as live)
+    select site_code, known_from as valid_from
     from returns
     where known_from >= from_day
+    union
+    select site_code, effective_from
+    from site_versions
+    where effective_from >= from_day
 ),
 
 counting as (
@@ -29,7 +35,10 @@ counting as (
         r.period_end >= financial_year_start(d.valid_from) as in_year,
         r.period_end >= last_day(s.go_live) as is_live
     from days as d
-    inner join sites as s using (site_code)
+    inner join register_spans() as s
+        on s.site_code = d.site_code
+        and s.valid_from <= d.valid_from
+        and s.valid_until > d.valid_from
     inner join returns as r
         on r.site_code = d.site_code
         and r.known_from <= d.valid_from

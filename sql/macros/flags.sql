@@ -4,7 +4,8 @@
 -- alone. flag_history(as_of, since) gives the flags at every month end from `since` up to
 -- as_of, and at as_of: month ends come from flag_log (filled by tracker/derived.py with
 -- these same rules) as far as it is usable, and are evaluated here beyond that.
--- Thresholds come from the `settings` table (tracker.toml [flags]).
+-- Each date is judged by the rules and the register entries in effect on it (rule_spans,
+-- register_spans: sql/macros/as_of.sql), so a later change never moves an earlier date's flags.
 -- Live sites only: a site is evaluated from its go-live until it withdraws.
 -- Join conditions compare with coalesce(x, 'infinity') rather than `x is null or x > y`:
 -- DuckDB 1.5 plans a join on such an `or` as a nested loop (quadratic: the flag-log fill took
@@ -13,7 +14,7 @@
 create or replace temp macro evaluation_days(from_day, to_day, extra_day) as table
     select last_day(g.m::date) as evaluated_on
     from generate_series(
-        greatest(date_trunc('month', from_day::date), (select date_trunc('month', min(go_live)) from sites)),
+        greatest(date_trunc('month', from_day::date), (select date_trunc('month', min(go_live)) from site_versions)),
         date_trunc('month', to_day::date),
         interval 1 month
     ) as g(m)
@@ -41,12 +42,16 @@ with site_evaluations as (
             end,
             last_day(cfg.programme_end)
         ) as latest_due,
-        cfg.*
+        cfg.* exclude (valid_from, valid_until)
     from evaluation_days(from_day, to_day, extra_day) as e
-    inner join sites as s
-        on s.go_live <= e.evaluated_on
+    inner join register_spans() as s
+        on s.valid_from <= e.evaluated_on
+        and s.valid_until > e.evaluated_on
+        and s.go_live <= e.evaluated_on
         and coalesce(s.withdrawn_on, 'infinity'::date) > e.evaluated_on
-    cross join settings as cfg
+    inner join rule_spans() as cfg
+        on cfg.valid_from <= e.evaluated_on
+        and cfg.valid_until > e.evaluated_on
 ),
 
 site_evaluations_due as (
@@ -185,7 +190,7 @@ raised as (
                 'flag': 'LATE_RETURN', 'severity': 'amber',
                 'reason': format(
                     'Return for {} not received (due {})',
-                    strftime(latest_owed, '%B %Y'), strftime(due_on(latest_owed), '%-d %b %Y')
+                    strftime(latest_owed, '%B %Y'), strftime(due_on(latest_owed, return_due_day), '%-d %b %Y')
                 )
             } end,
             case when len(owed_months) = missing_returns_count and len(received_months) = 0 then {
@@ -194,7 +199,7 @@ raised as (
                     'Last {} returns not received ({}; the latest was due {})',
                     len(owed_months),
                     array_to_string(list_transform(list_sort(owed_months), lambda m: strftime(m, '%b %Y')), ', '),
-                    strftime(due_on(latest_owed), '%-d %b %Y')
+                    strftime(due_on(latest_owed, return_due_day), '%-d %b %Y')
                 )
             } end
         ], lambda x: x is not null), recursive := true)
@@ -207,7 +212,10 @@ select evaluated_on, site_code, site_name, flag, severity, reason from raised;
 create or replace temp macro flag_month_ends(since, until) as table
     select l.evaluated_on, l.site_code, s.site_name, l.flag, l.severity, l.reason
     from flag_log as l
-    inner join sites as s using (site_code)
+    inner join register_spans() as s
+        on s.site_code = l.site_code
+        and s.valid_from <= l.evaluated_on
+        and s.valid_until > l.evaluated_on
     where l.evaluated_on >= since::date
         and l.evaluated_on <= until::date
         and l.evaluated_on <= (select usable_through from flag_log_state)
@@ -254,5 +262,5 @@ select
     coalesce(r.amber_flags, 0) as amber_flags,
     coalesce(r.flag_names, '') as flag_names,
     coalesce(r.top_reason, '') as top_reason
-from sites as s
+from sites_on(as_of) as s
 left join raised as r using (site_code);

@@ -1,6 +1,6 @@
 -- Every site's position as of a date: its latest known return's cumulative counts,
 -- its spend to date (since the start, and in the NHS financial year), and where it
--- stands against its straight-line recruitment trajectory.
+-- stands against its straight-line recruitment trajectory (the register entry in effect then).
 
 create or replace temp macro site_positions(as_of) as table
 with positions as (
@@ -46,5 +46,5 @@ select
             1.0, datediff('day', s.go_live, as_of::date) / greatest(1, datediff('day', s.go_live, s.target_date))
         )
     end as expected_by_now
-from sites as s
+from sites_on(as_of) as s
 left join positions as p on p.site_code = s.site_code;

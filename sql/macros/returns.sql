@@ -2,18 +2,18 @@
 -- time, late, missing or not yet due, and whether resubmitted. The return for a month is
 -- due on the due day of the following month (tracker.toml). A withdrawn site owes no
 -- return for months ending on or after it withdrew, and none for months after the
--- programme's window.
+-- programme's window. The register and the rules are those in effect on the date.
 
 create or replace temp macro owed_returns(as_of) as table
 with months as (
     select last_day(m::date) as period_end
     from generate_series(
-        (select date_trunc('month', min(go_live)) from sites),
+        (select date_trunc('month', min(go_live)) from sites_on(as_of)),
         date_trunc('month', as_of::date),
         interval 1 month
     ) as g(m)
     where last_day(m::date) <= as_of
-        and last_day(m::date) <= (select programme_end from settings)
+        and last_day(m::date) <= (select programme_end from rules_on(as_of))
 ),
 
 owed as (
@@ -25,8 +25,8 @@ owed as (
         s.contact_email,
         s.cohort,
         m.period_end,
-        due_on(m.period_end) as due_on
-    from sites as s
+        due_on(m.period_end, (select return_due_day from rules_on(as_of))) as due_on
+    from sites_on(as_of) as s
     inner join months as m
         on m.period_end >= last_day(s.go_live)
         and m.period_end < coalesce(s.withdrawn_on, 'infinity'::date)

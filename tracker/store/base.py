@@ -105,17 +105,14 @@ def in_transaction(con: duckdb.DuckDBPyConnection, work: Work[T]) -> T:
 
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
-    """Give a connection the settings table the queries read, and the macros if the store lacks them.
+    """Give a connection what the queries read besides the tables: how far the flag log may be used, and
+    the macros if the store lacks them.
 
-    The settings are temporary (per connection, so a read-only one works). The macros in sql/macros
-    are stored by the writer (``ready_for_writing``): creating them takes tens of milliseconds, too
-    long to repeat for every read. A store whose stored macros are not this code's (an upgrade not
-    yet written) gets temporary ones, which come first.
+    The macros in sql/macros are stored by the writer (``ready_for_writing``): creating them takes
+    tens of milliseconds, too long to repeat for every read. A store whose stored macros are not
+    this code's (an upgrade not yet written) gets temporary ones, which come first.
     """
     meta = schema.read_meta(con)  # once: on a lake each read of it is a query of the catalog
-    settings = schema.rules(con, meta).settings_row()
-    columns = ", ".join(f"${name} as {name}" for name in settings)
-    con.execute(f"create or replace temp table settings as select {columns}", settings)
     derived.publish_state(con, meta)
     if not schema.macros_installed(con, meta):
         schema.create_temp_macros(con)

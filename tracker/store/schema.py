@@ -8,13 +8,15 @@ and what constraints would have enforced is proven by ``python -m tracker check`
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
 import duckdb
 
-from tracker.config import ROOT, Config, current, with_programme
+from tracker.config import ROOT, RULE_NAMES, Config, current, rule_values, with_programme
 
 SCHEMA_DIR = ROOT / "sql" / "schema"
 MACRO_DIR = ROOT / "sql" / "macros"
@@ -44,6 +46,30 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
         if number > have:
             con.execute(file.read_text())
             set_meta(con, "schema_version", str(number))
+    seed_rules(con)
+
+
+FIRST_RULES_REASON = "the first rules, from tracker.toml when the database was made"
+
+
+def seed_rules(con: duckdb.DuckDBPyConnection, *, replace: bool = False) -> None:
+    """Give a database its first rules from tracker.toml (and its own programme window), unless it has some.
+
+    Only a new database is seeded: after that its rules change only as recorded versions
+    (``tracker.rules``), whatever tracker.toml says. ``replace`` swaps the first rules of a store
+    that holds nothing else yet (a generated programme records its own window first).
+    """
+    if replace:
+        con.execute("delete from rule_versions")
+    elif con.execute("select count(*) from rule_versions").fetchone()[0]:
+        return
+    values = rule_values(rules(con))
+    columns = ", ".join(f"${name} as {name}" for name in RULE_NAMES)
+    con.execute(
+        f"insert into rule_versions by name select 1 as version_id, null::date as effective_from, {columns}, "
+        "null as changes, $reason as reason, null::bigint as load_id",
+        {**values, "reason": FIRST_RULES_REASON},
+    )
 
 
 def get_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
@@ -75,10 +101,26 @@ def rules(con: duckdb.DuckDBPyConnection, meta: dict[str, str] | None = None) ->
     return current() if meta is None else with_programme(current(), meta)
 
 
-def programme_config(con: duckdb.DuckDBPyConnection) -> Config:
-    """The settings in force for this database (tracker.toml, with the database's own programme if it has one)."""
-    rows = dict(con.execute("select key, value from meta").fetchall())
-    return with_programme(current(), rows)
+def programme_config(con: duckdb.DuckDBPyConnection, day: dt.date | None = None) -> Config:
+    """The settings in force for this database on ``day`` (today by default).
+
+    tracker.toml gives the lists and limits (with the database's own programme name and regions where
+    it has them); the programme window, the due day and the flag thresholds are the rules in effect
+    on the day, from the database (``rule_versions``).
+    """
+    cfg = with_programme(current(), dict(con.execute("select key, value from meta").fetchall()))
+    row = con.execute(f"select {', '.join(RULE_NAMES)} from rules_on($day)", {"day": day or dt.date.today()}).fetchone()
+    if row is None:
+        return cfg
+    values = dict(zip(RULE_NAMES, row, strict=True))
+    flags = {name: values[name] for name in RULE_NAMES[3:]}
+    return replace(
+        cfg,
+        start=values["programme_start"],
+        end=values["programme_end"],
+        return_due_day=values["return_due_day"],
+        flags=flags,
+    )
 
 
 def macros_version() -> str:

@@ -1,2 +1,0 @@
--- Empty the register before a new one replaces it (in the same transaction).
-delete from sites
