@@ -317,6 +317,43 @@ def flag_rules(as_of: dt.date) -> None:
             + (f" ({rules.reason})" if rules.reason and rules.recorded_at is not None else "")
             + ". Each date is judged by the rules in effect on it: a change never moves an earlier date's flags."
         )
+        if identity().can_upload and not printing():
+            rules_editor()
+
+
+def rules_editor() -> None:
+    """An editor's form to change one rule from a date, with a reason (recorded as a new version)."""
+    from tracker.access import change_rules
+    from tracker.config import RULE_NAMES
+    from tracker.rules import parse_value
+
+    done = st.session_state.pop("rules_edit_done", None)
+    if done:
+        (st.success if done[0] else st.error)(done[1])
+    with st.form("rules_edit"):
+        st.markdown("**Change a rule** (editors): recorded as a new version that takes effect from its date.")
+        left, middle, right = st.columns(3)
+        name = left.selectbox("Rule", RULE_NAMES, key="rules_edit_name")
+        value = middle.text_input("New value", help="A number (a share as 0.25), or a date as YYYY-MM-DD.")
+        effective = right.date_input("Takes effect from", value=dt.date.today(), format="DD/MM/YYYY", **EDIT_RANGE)
+        reason = st.text_input("Why (recorded with the change)", max_chars=500, key="rules_edit_reason")
+        if st.form_submit_button("Record the change", type="primary"):
+            try:
+                new = {name: parse_value(name, value.strip())}
+            except TrackerError as exc:
+                st.session_state["rules_edit_done"] = (False, f"Not recorded: {exc}")
+            else:
+                result = change_rules(store(), identity(), new, reason=reason, effective_from=effective)
+                if result.outcome == "accepted":
+                    st.session_state["rules_edit_done"] = (True, "Recorded: " + "; ".join(result.notices))
+                elif result.ok:
+                    st.session_state["rules_edit_done"] = (True, "Nothing changed: " + "; ".join(result.notices))
+                else:
+                    st.session_state["rules_edit_done"] = (
+                        False,
+                        "Not recorded: " + "; ".join(inert(p.message) for p in result.problems),
+                    )
+            st.rerun()
 
 
 def download(
@@ -453,3 +490,121 @@ def table_height(rows: int, max_rows: int = 15, row_px: int = 35):
     if printing():
         return "content"
     return 38 + row_px * max(1, min(rows, max_rows))
+
+
+def target_notes(as_of: dt.date) -> dict[str, str]:
+    """Sites whose target in effect on a date was re-baselined: ``{code: "target 60 → 80 from 1 Mar 2011"}``."""
+    from tracker.board import target_notes as notes
+
+    return notes(frame("target_rebaselines", as_of=as_of))
+
+
+def _changed_text(changes: object) -> str:
+    import json
+
+    if not isinstance(changes, str) or not changes:
+        return "first entry"
+    return "; ".join(f"{name.replace('_', ' ')} {old} → {new}" for name, (old, new) in json.loads(changes).items())
+
+
+def register_history(site_code: str) -> pd.DataFrame:
+    """A site's register history, in words, for the site page."""
+    rows = frame("register_changes", site_code=site_code)
+    return pd.DataFrame(
+        {
+            "Recorded": rows.recorded_at,
+            "By": rows.recorded_by,
+            "Effective from": ["the start" if pd.isna(d) else uk_date(d) for d in rows.effective_from],
+            "What changed": [
+                ("Correction: " if c else "") + _changed_text(x)
+                for c, x in zip(rows.is_correction, rows.changes, strict=True)
+            ],
+            "Why": rows.reason.fillna(""),
+            "Counts": rows.counts,
+        }
+    )
+
+
+# Dates an editor may give (Streamlit's default is ten years either side of the value shown, which
+# would keep a change to a 2010 programme from being dated in 2010).
+EDIT_RANGE = {"min_value": dt.date(1990, 1, 1), "max_value": dt.date(2100, 12, 31)}
+
+
+def register_editor(site_code: str) -> None:
+    """An editor's form to change a site's target, dates and contact, with a reason and an effective date.
+
+    It starts from the entry in effect today and sends only the fields the editor changed, so an
+    entry planned or corrected meanwhile keeps everything else.
+    """
+    from tracker.access import edit_site
+
+    today = frame("register_sites", as_of=dt.date.today()).set_index("site_code")
+    if site_code not in today.index:
+        st.caption("This site's entry is not in effect today, so it cannot be changed here: use a register file.")
+        return
+    site = today.loc[site_code]
+
+    done = st.session_state.pop("register_edit_done", None)
+    if done:
+        (st.success if done[0] else st.error)(done[1])
+    with (
+        st.expander("Change this site's register entry (editors)", icon=":material/edit:"),
+        st.form(f"register_edit_{site_code}", clear_on_submit=False),
+    ):
+        left, right = st.columns(2)
+        target = left.number_input(
+            "Recruitment target (people)", min_value=1, value=int(site.recruitment_target), step=1
+        )
+        target_date = right.date_input("Target date", value=_day(site.target_date), format="DD/MM/YYYY", **EDIT_RANGE)
+        go_live = left.date_input("Go-live", value=_day(site.go_live), format="DD/MM/YYYY", **EDIT_RANGE)
+        withdrawn = right.date_input(
+            "Withdrawal date (empty: takes part)", value=_day(site.withdrawn_on), format="DD/MM/YYYY", **EDIT_RANGE
+        )
+        contact_name = left.text_input(
+            "Contact name", value=site.contact_name if isinstance(site.contact_name, str) else ""
+        )
+        contact_email = right.text_input(
+            "Contact e-mail", value=site.contact_email if isinstance(site.contact_email, str) else ""
+        )
+        effective = left.date_input(
+            "Takes effect from",
+            value=dt.date.today(),
+            format="DD/MM/YYYY",
+            help="Views of earlier dates stay as they were. Ignored for a correction.",
+            **EDIT_RANGE,
+        )
+        correction = right.checkbox(
+            "This corrects a mistake (applies to every date)",
+            help="Use for a value that was always wrong, not for a change of plan.",
+        )
+        reason = st.text_input("Why (recorded with the change)", max_chars=500)
+        if st.form_submit_button("Record the change", type="primary"):
+            given = {
+                "recruitment_target": int(target),
+                "target_date": target_date,
+                "go_live": go_live,
+                "withdrawn_on": withdrawn,
+                "contact_name": contact_name.strip() or None,
+                "contact_email": contact_email.strip() or None,
+            }
+            was = {name: _day(site[name]) for name in ("target_date", "go_live", "withdrawn_on")}
+            was |= {"recruitment_target": int(site.recruitment_target)}
+            was |= {n: (site[n] if isinstance(site[n], str) else None) for n in ("contact_name", "contact_email")}
+            new = {name: value for name, value in given.items() if value != was[name]}
+            result = edit_site(
+                store(), identity(), site_code, new, reason=reason, effective_from=effective, correction=correction
+            )
+            if result.outcome == "accepted":
+                st.session_state["register_edit_done"] = (True, "Recorded: " + "; ".join(result.notices))
+            elif result.ok:
+                st.session_state["register_edit_done"] = (True, "Nothing changed: the entry already says so.")
+            else:
+                st.session_state["register_edit_done"] = (
+                    False,
+                    "Not recorded: " + "; ".join(inert(str(p)) for p in result.problems),
+                )
+            st.rerun()
+
+
+def _day(value: object) -> dt.date | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()

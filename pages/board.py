@@ -125,8 +125,10 @@ with table_col:
     behind = fig.behind.assign(
         trajectory_pct=fig.behind.share_of_trajectory * 100,
         why=[
-            r + (f" (+{n - 1} more)" if n > 1 else "")
-            for r, n in zip(fig.behind.reason, fig.behind.flag_count, strict=True)
+            (f"Re-baselined: {fig.rebaselined[c]}. " if c in fig.rebaselined else "")
+            + r
+            + (f" (+{n - 1} more)" if n > 1 else "")
+            for c, r, n in zip(fig.behind.site_code, fig.behind.reason, fig.behind.flag_count, strict=True)
         ],
     )
     st.dataframe(

@@ -31,7 +31,9 @@ if dp != "Any":
     shown = shown[shown.direct_payments_authorised == (dp == "Authorised")]
 if statuses:
     shown = shown[shown.status.isin(statuses)]
+rebaselined = ui.target_notes(f["as_of"])
 shown = shown.assign(
+    target_note=shown.site_code.map(rebaselined),
     trajectory_pct=shown.share_of_trajectory * 100,
     funding_pct=shown.spend_to_funding_ratio * 100,
     status_order=shown.status.map({s: i for i, s in enumerate(ui.STATUS_COLOURS)}),
@@ -50,6 +52,9 @@ TABLE_COLUMNS = {
     "region": "Region",
     "people_recruited": st.column_config.NumberColumn("Recruited", format="%,d"),
     "recruitment_target": st.column_config.NumberColumn("Target", format="%,d"),
+    "target_note": st.column_config.TextColumn(
+        "Re-baselined", help="The target in effect was changed: from what, and from when."
+    ),
     "trajectory_pct": st.column_config.NumberColumn(
         "% of trajectory", format="%.0f%%", help="Recruited as a share of the straight line from go-live to target."
     ),

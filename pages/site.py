@@ -33,6 +33,7 @@ st.query_params["site"] = st.session_state["site_url"] = code
 site = register.set_index("site_code").loc[code]
 ui.demo_banner()
 
+rebaselined = ui.target_notes(f["as_of"])
 status = ui.frame("site_status", **{**f, "region": None, "cohort": None}).set_index("site_code").loc[code]
 icon = ui.STATUS_ICONS[status.status]
 st.markdown(
@@ -45,6 +46,7 @@ st.markdown(
         else ""
     )
     + (f" · **withdrew {ui.uk_date(site.withdrawn_on)}**" if pd.notna(site.withdrawn_on) else "")
+    + (f" · re-baselined: {rebaselined[code]}" if code in rebaselined else "")
 )
 st.caption(
     f"As of **{ui.uk_date(f['as_of'])}**. "
@@ -82,13 +84,9 @@ else:
     left, right = st.columns(2)
     recruited = series[["period_end", "people_recruited"]].rename(columns={"people_recruited": "people"})
     recruited["line"] = "Recruited"
-    trajectory = pd.DataFrame(
-        {
-            "period_end": [site.go_live, site.target_date],
-            "people": [0, site.recruitment_target],
-            "line": "Trajectory to target",
-        }
-    )
+    # month by month with the target in effect then: a re-baselined target bends the line where it took effect
+    trajectory = ui.frame("site_trajectory", as_of=f["as_of"], site_code=code)[["period_end", "people"]]
+    trajectory["line"] = "Trajectory to target"
     both = pd.concat([recruited, trajectory], ignore_index=True)
     left.altair_chart(
         alt.Chart(both, title="Recruitment against trajectory")
@@ -150,7 +148,7 @@ else:
         width="stretch",
     )
 
-tabs = st.tabs(["Commentary", "Returns and versions", "Data-quality warnings", "Follow-up notes"])
+tabs = st.tabs(["Commentary", "Returns and versions", "Data-quality warnings", "Follow-up notes", "Register history"])
 with tabs[0]:
     said = (
         series[series.commentary.notna() & (series.commentary.astype(str).str.strip() != "")]
@@ -222,3 +220,25 @@ with tabs[3]:
             },
             key="site_notes",
         )
+with tabs[4]:
+    changes = ui.register_history(code)
+    st.caption(
+        "Every version of this site's register entry, newest recorded first. A change takes effect from its "
+        "date and never moves an earlier date's view; a correction fixes a mistake on every date."
+    )
+    st.dataframe(
+        changes,
+        hide_index=True,
+        width="stretch",
+        height=ui.table_height(len(changes)),
+        column_config={
+            "What changed": st.column_config.TextColumn(width="large"),
+            "Effective from": st.column_config.TextColumn(),
+            "Recorded": st.column_config.DatetimeColumn(format="D MMM YYYY HH:mm"),
+            "Counts": st.column_config.CheckboxColumn(help="Still in effect for some day (not replaced)."),
+        },
+        key="site_register_history",
+    )
+    me = ui.identity()
+    if me.can_upload:
+        ui.register_editor(code)

@@ -3,7 +3,7 @@
 -- changed and when, by whom and why they were recorded.
 select
     s.site_code,
-    s.valid_from,
+    nullif(s.valid_from, '-infinity'::date) as effective_from,
     s.changes,
     s.reason,
     l.loaded_at as recorded_at,

@@ -1,8 +1,9 @@
 """Who may do what: an allow-list of signed-in users with two roles, viewer and editor.
 
-Viewers see everything; editors may also load returns. Without sign-in configured (a server on
-this machine only) the local user is an editor. The checks here are the ones that count: the
-page hides the upload from viewers, and the function behind it refuses them too.
+Viewers see everything; editors may also load returns and change the register and the rules.
+Without sign-in configured (a server on this machine only) the local user is an editor. The checks
+here are the ones that count: the page hides the forms from viewers, and the functions behind them
+refuse viewers too.
 """
 
 from __future__ import annotations
@@ -77,3 +78,31 @@ def upload_returns(
     return [
         refuse(store, name, message, sha=sha256(data), user=identity.label, dry_run=dry_run) for name, data in files
     ]
+
+
+def edit_site(store: Store, identity: Identity, site_code: str, new: dict, **kwargs: object) -> FileResult:
+    """Change a site's register entry as ``identity`` (``tracker.register.edit_site``); a viewer is refused."""
+    from tracker import register
+
+    if identity.can_upload:
+        return register.edit_site(store, site_code, new, user=identity.label, **kwargs)
+    return _refused(store, f"register edit: {site_code}", "register", identity)
+
+
+def change_rules(store: Store, identity: Identity, new: dict, **kwargs: object) -> FileResult:
+    """Record a change of the rules as ``identity`` (``tracker.rules.record_change``); a viewer is refused."""
+    from tracker import rules
+
+    if identity.can_upload:
+        return rules.record_change(store, new, user=identity.label, **kwargs)
+    return _refused(store, "rules: " + ", ".join(f"{k}={v}" for k, v in new.items()), "rules", identity)
+
+
+def _refused(store: Store, name: str, kind: str, identity: Identity) -> FileResult:
+    from tracker.errors import Problem
+    from tracker.ingest import record_load
+
+    message = f"{identity.label} is signed in as a viewer: only editors may change the register or the rules"
+    result = FileResult(file=name, sha256=None, outcome="refused", problems=[Problem(name, message)])
+    result.load_id = store.write(lambda con: record_load(con, kind, result, identity.label))
+    return result

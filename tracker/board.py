@@ -9,7 +9,7 @@ import pandas as pd
 
 from tracker import flags, queries
 from tracker.store import Store
-from tracker.values import add_months
+from tracker.values import add_months, uk_date
 
 BEHIND_LIMIT = 10
 
@@ -33,6 +33,8 @@ class BoardFigures:
     returns_received: int  # for the latest month whose returns are due
     returns_due: int
     latest_due_month: dt.date | None
+    statuses: pd.DataFrame  # site_status as of the date
+    rebaselined: dict[str, str]  # site_code -> "target 60 → 80 from 1 Mar 2011"
 
     @property
     def returns_note(self) -> str:
@@ -51,7 +53,11 @@ class BoardFigures:
             "headline": plain(self.now),
             "headline_last_pack": plain(self.last_pack),
             "headline_last_month": plain(self.last_month),
-            "furthest_behind": [plain(r) for _, r in self.behind.iterrows()],
+            "furthest_behind": [
+                {**plain(r), "target_note": self.rebaselined.get(r.site_code)} for _, r in self.behind.iterrows()
+            ],
+            "site_statuses": dict(zip(self.statuses.site_code, self.statuses.status, strict=True)),
+            "rebaselined_targets": self.rebaselined,
             "status_changes_since_last_pack": [
                 {
                     "site_code": r.site_code,
@@ -105,6 +111,7 @@ def figures(
         status_then = queries.frame(con, "site_status", as_of=compare_to, **scope)
         flagged = queries.frame(con, "site_flags", as_of=as_of, **scope)
         returns = queries.frame(con, "returns_summary", as_of=as_of, **scope).iloc[0]
+        rebaselines = queries.frame(con, "target_rebaselines", as_of=as_of)
     latest_due = None if pd.isna(returns.latest_due_month) else pd.Timestamp(returns.latest_due_month).date()
     return BoardFigures(
         as_of=as_of,
@@ -122,4 +129,16 @@ def figures(
         returns_received=int(returns.latest_received),
         returns_due=int(returns.latest_owed),
         latest_due_month=latest_due,
+        statuses=status_now,
+        rebaselined=target_notes(rebaselines[rebaselines.site_code.isin(status_now.site_code)]),
     )
+
+
+def target_notes(rebaselines: pd.DataFrame) -> dict[str, str]:
+    """``{site_code: "target 60 → 80 from 1 Mar 2011"}`` from sql/target_rebaselines.sql's rows."""
+    return {
+        r.site_code: (
+            f"target {int(r.target_before):,} → {int(r.recruitment_target):,} from {uk_date(r.rebaselined_from)}"
+        )
+        for r in rebaselines.itertuples()
+    }

@@ -33,9 +33,9 @@ import pandas as pd
 from tracker import contract, derived, queries
 from tracker.config import Config
 from tracker.errors import FileRefused, Problem
-from tracker.history import Version, change, correct
+from tracker.history import Version, change, correct, in_effect
 from tracker.ingest import FileResult, current_user, next_ids, record_load, sha256
-from tracker.readers import read_table
+from tracker.readers import Table, read_table
 from tracker.store import Store, programme_config
 from tracker.validate import validate_register
 from tracker.values import uk_date
@@ -255,3 +255,60 @@ def load_register(
         )
 
     return store.write(check_and_load)
+
+
+def edit_site(
+    store: Store,
+    site_code: str,
+    new: Mapping[str, object],
+    *,
+    reason: str,
+    effective_from: dt.date | None = None,
+    correction: bool = False,
+    user: str | None = None,
+    today: dt.date | None = None,
+) -> FileResult:
+    """Change one site's entry (the fields in EDITABLE), checked as a register file's row would be.
+
+    The entry in effect on the day the change takes effect, with ``new`` in place, goes through the
+    same validation as a register file and is recorded the same way; the load log names it
+    "register edit: CODE".
+    """
+    user = user or current_user()
+    today = today or dt.date.today()
+    name = f"register edit: {site_code}"
+    odd = sorted(set(new) - set(EDITABLE))
+    if odd:
+        raise ValueError(f"not editable here: {', '.join(odd)}")
+
+    def write(con: duckdb.DuckDBPyConnection) -> FileResult:
+        result = FileResult(file=name, sha256=None, outcome="refused", rows=1)
+        history = histories(con).get(site_code)
+        if not history:
+            result.problems = [Problem(name, "is not a site in the register", column="site_code", value=site_code)]
+            result.load_id = record_load(con, "register", result, user)
+            return result
+        base = in_effect(history, None if correction else effective_from or today)
+        values = {**base.values, **new, "site_code": site_code}
+        header = list(FIELDS)
+        cells = ["" if values[n] is None else _shown(values[n]) for n in header]
+        table = Table(name, header, [(2, [str(c) if not isinstance(c, str) else c for c in cells])])
+        try:
+            records = validate_register(table, programme_config(con))
+        except FileRefused as exc:
+            result.problems = exc.problems
+            result.load_id = record_load(con, "register", result, user)
+            return result
+        return record(
+            con,
+            result,
+            records,
+            whole=False,
+            effective_from=None if correction else effective_from,
+            correction=correction,
+            reason=reason,
+            user=user,
+            today=today,
+        )
+
+    return store.write(write)

@@ -144,11 +144,7 @@ def capture(
     if region is not None and region not in regions:
         raise SnapshotError(f"{region!r} is not one of the programme's regions ({', '.join(regions)})")
     compare_to = compare_to or as_of - dt.timedelta(days=7)
-    figures = board.figures(store, as_of, compare_to, region, cohort)
-    with store.read() as con:
-        position = queries.frame(con, "load_log_position").iloc[0]
-        rules_then = rules.in_force(con, as_of)
-        corrections = queries.frame(con, "corrections_in_effect", as_of=as_of)
+    facts = pack_facts(store, as_of, compare_to, region, cohort)
     params = {"as_of": as_of.isoformat(), **{k: v for k, v in (("region", region), ("cohort", cohort)) if v}}
     prefix = pack_prefix(as_of, region, cohort)
     suffix = prefix[len(as_of.isoformat()) :]
@@ -210,39 +206,15 @@ def capture(
         _pdf([staging / s.file for s in shots], staging / pdf_name)
         manifest = {
             "as_of": as_of.isoformat(),
-            "compared_with": {"last_pack": compare_to.isoformat(), "last_month": figures.month_before.isoformat()},
+            "compared_with": facts.pop("compared_with"),
             "region": region,
             "cohort": cohort,
             "pages": [s.__dict__ for s in shots],
             "pdf": pdf_name,
-            "data_received_up_to": board._plain(figures.now.data_received_up_to),
-            "load_log": {
-                "last_load_id": board._plain(position.last_load_id),
-                "last_loaded_at": None if position.last_loaded_at is None else str(position.last_loaded_at),
-                "accepted_loads": int(position.accepted_loads),
-            },
             "software_version": software_version(),
-            "rules": {
-                "version": rules_then.version_id,
-                "effective_from": board._plain(rules_then.effective_from),
-                "reason": rules_then.reason,
-                "values": {k: board._plain(v) for k, v in rules_then.values.items()},
-            },
-            "register_corrections": [
-                {
-                    "site_code": c.site_code,
-                    "effective_from": None if c.valid_from == dt.date.min else board._plain(c.valid_from),
-                    "changes": json.loads(c.changes) if c.changes else {},
-                    "reason": c.reason,
-                    "recorded_at": str(c.recorded_at),
-                    "recorded_by": c.recorded_by,
-                }
-                for c in corrections.itertuples()
-            ],
-            "synthetic_demo_data": _is_demo(store),
             "captured_at": dt.datetime.now().replace(microsecond=0).isoformat(),
             "seconds": round(time.perf_counter() - started, 2),
-            **figures.manifest(),
+            **facts,
         }
         manifest_name = f"board-pack_{as_of.isoformat()}{suffix}.json"
         (staging / manifest_name).write_text(json.dumps(manifest, indent=2, default=str) + "\n")
@@ -259,6 +231,49 @@ def capture(
         raise SnapshotError(f"the browser failed: {str(exc).splitlines()[0]}") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def pack_facts(
+    store: Store, as_of: dt.date, compare_to: dt.date, region: str | None = None, cohort: str | None = None
+) -> dict:
+    """What a pack's manifest says about the data: every figure, status and flagged site shown, the
+    rules version they were judged by, the register corrections they include, and the load log's
+    position. Re-made for an old date it is the same, unless a correction or a change dated back
+    to it was recorded since (and then the corrections it lists say so)."""
+    figures = board.figures(store, as_of, compare_to, region, cohort)
+    with store.read() as con:
+        position = queries.frame(con, "load_log_position").iloc[0]
+        rules_then = rules.in_force(con, as_of)
+        corrections = queries.frame(con, "corrections_in_effect", as_of=as_of)
+    return {
+        "compared_with": {"last_pack": compare_to.isoformat(), "last_month": figures.month_before.isoformat()},
+        "data_received_up_to": board._plain(figures.now.data_received_up_to),
+        "load_log": {
+            "last_load_id": board._plain(position.last_load_id),
+            "last_loaded_at": None if position.last_loaded_at is None else str(position.last_loaded_at),
+            "accepted_loads": int(position.accepted_loads),
+        },
+        "rules": {
+            "version": rules_then.version_id,
+            "label": rules_then.label,
+            "effective_from": board._plain(rules_then.effective_from),
+            "reason": rules_then.reason,
+            "values": {k: board._plain(v) for k, v in rules_then.values.items()},
+        },
+        "register_corrections": [
+            {
+                "site_code": c.site_code,
+                "effective_from": board._plain(c.effective_from),
+                "changes": json.loads(c.changes) if c.changes else {},
+                "reason": c.reason,
+                "recorded_at": str(c.recorded_at),
+                "recorded_by": c.recorded_by,
+            }
+            for c in corrections.itertuples()
+        ],
+        "synthetic_demo_data": _is_demo(store),
+        **figures.manifest(),
+    }
 
 
 def _is_demo(store: Store) -> bool:
