@@ -135,7 +135,6 @@ def test_an_editor_changes_a_target_in_the_browser_from_a_date(signed_app):
 
     ed = {"is_logged_in": True, "email": "ed.itor@example.nhs.uk", "name": "Ed"}
     at = signed_app(ed, "pages/site.py")
-    code = at.selectbox(key="site_code").value
     form_target = next(n for n in at.number_input if n.label == "Recruitment target (people)")
     old = form_target.value
     form_target.set_value(old + 20)
