@@ -205,6 +205,7 @@ def test_a_correction_changes_old_packs_exactly_where_it_says_and_they_list_it(d
 # --- the rules ----------------------------------------------------------------------------------
 
 
+@pytest.mark.both_backends
 def test_a_rules_change_needs_a_reason_and_values_the_flags_can_use(store):
     for new, reason, message in [
         ({"plateau_returns": 4}, "", "needs a reason"),
@@ -220,6 +221,7 @@ def test_a_rules_change_needs_a_reason_and_values_the_flags_can_use(store):
     assert logged == (4,)
 
 
+@pytest.mark.both_backends
 def test_the_command_line_records_and_shows_register_and_rule_changes(store, tmp_path):
     moved = (
         (DATA / "sites.csv")
@@ -258,3 +260,38 @@ def test_the_command_line_records_and_shows_register_and_rule_changes(store, tmp
     refused = run_tracker("rules", "--set", "plateau_returns=4", store=store)
     assert refused.returncode != 0 and "needs a reason" in refused.stdout + refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_a_backup_made_before_the_history_restores_with_each_site_from_the_start(store, tmp_path):
+    import duckdb
+
+    from tracker.backup import export, restore
+
+    old = tmp_path / "old-backup"
+    export(store, old)
+    # as a backup made before the register was versioned: `sites` (with its load), no rule_versions
+    manifest = json.loads((old / "backup.json").read_text())
+    with duckdb.connect() as con:
+        con.execute(
+            "copy (select * exclude (version_id, effective_from, is_correction, changes, reason) "
+            f"from read_parquet('{old / 'site_versions.parquet'}')) to '{old / 'sites.parquet'}' (format parquet)"
+        )
+    for table in ("site_versions", "rule_versions"):
+        (old / f"{table}.parquet").unlink()
+        manifest["tables"]["sites" if table == "site_versions" else table] = manifest["tables"].pop(table)
+    manifest["tables"].pop("rule_versions")
+    (old / "backup.json").write_text(json.dumps(manifest))
+
+    restored = FileStore(tmp_path / "restored.duckdb")
+    restore(old, restored)
+    assert check(restored) == []
+    with store.read() as a, restored.read() as b:
+        query = "select * exclude (version_id) from site_versions order by site_code"
+        assert a.execute(query).fetchall() == b.execute(query).fetchall()
+        assert b.execute("select count(*), min(reason) from rule_versions").fetchone() == (
+            1,
+            "the first rules, from tracker.toml when the database was made",
+        )
+    flags = "select * from flags_now(date '2010-03-31') order by all"
+    with store.read() as a, restored.read() as b:
+        assert a.execute(flags).fetchall() == b.execute(flags).fetchall()
