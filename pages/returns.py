@@ -179,6 +179,29 @@ with tabs[3]:
         key="returns_load_log",
     )
     ui.download(log, "load_log.csv", key="returns_log_download")
+    if ui.identity().can_upload:
+        st.markdown("**E-mail deliveries** (editors): every attempt to send a board pack or an alert.")
+        sent = ui.frame("deliveries_recent", limit=200)
+        if sent.empty:
+            st.caption("Nothing has been e-mailed yet (`snapshot --mail-to`, `alerts --mail-to`).")
+        else:
+            st.dataframe(
+                sent,
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "attempted_at": st.column_config.DatetimeColumn("When", format="D MMM YYYY HH:mm"),
+                    "kind": "What",
+                    "as_of": st.column_config.DateColumn("As of", format=ui.DATE),
+                    "subject": "Subject",
+                    "recipients": "To",
+                    "outcome": "Outcome",
+                    "message_id": "Message id",
+                    "error": st.column_config.TextColumn("Why it failed", width="large"),
+                    "attempted_by": "By",
+                },
+                key="returns_deliveries",
+            )
 
 with tabs[4]:
     st.markdown(

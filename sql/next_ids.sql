@@ -6,4 +6,5 @@ select
     (select coalesce(max(warning_id), 0) + 1 from return_warnings) as warning_id,
     (select coalesce(max(note_id), 0) + 1 from flag_notes) as note_id,
     (select coalesce(max(version_id), 0) + 1 from site_versions) as site_version_id,
-    (select coalesce(max(version_id), 0) + 1 from rule_versions) as rule_version_id
+    (select coalesce(max(version_id), 0) + 1 from rule_versions) as rule_version_id,
+    (select coalesce(max(delivery_id), 0) + 1 from deliveries) as delivery_id

@@ -12,6 +12,7 @@ import datetime as dt
 import itertools
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -265,3 +266,78 @@ def serve_copy(db: Path, tmp_path: Path, monkeypatch) -> Store:
     shutil.copy(db, path)
     monkeypatch.setenv("TRACKER_DB", str(path))
     return FileStore(path)
+
+
+class SmtpServer:
+    """A real SMTP server on loopback (aiosmtpd) that keeps what it receives, or answers RCPT with 550."""
+
+    def __init__(self, refuse: bool = False):
+        from aiosmtpd.controller import Controller
+
+        self.received: list = []
+        outer = self
+
+        class Handler:
+            async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+                if refuse:
+                    return "550 5.1.1 mailbox unavailable"
+                envelope.rcpt_tos.append(address)
+                return "250 OK"
+
+            async def handle_DATA(self, server, session, envelope):
+                import email
+                from email import policy
+
+                outer.received.append(
+                    (
+                        envelope.mail_from,
+                        list(envelope.rcpt_tos),
+                        email.message_from_bytes(envelope.content, policy=policy.default),
+                    )
+                )
+                return "250 Message accepted for delivery"
+
+        with socket.socket() as probe:  # a free port (the controller checks it can connect, so not 0)
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+
+    def __enter__(self) -> SmtpServer:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.controller.stop()
+
+    def env(self) -> dict[str, str]:
+        """The environment that points the tracker at this server (plain SMTP on loopback)."""
+        return {
+            "TRACKER_SMTP_HOST": "127.0.0.1",
+            "TRACKER_SMTP_PORT": str(self.port),
+            "TRACKER_SMTP_STARTTLS": "0",
+            "TRACKER_SMTP_TIMEOUT": "5",
+            "TRACKER_MAIL_FROM": "programme.office@example.nhs.uk",
+        }
+
+
+class SilentServer:
+    """A server that accepts connections and never says a word (an SMTP relay that has hung)."""
+
+    def __enter__(self) -> SilentServer:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.sock.close()
+
+    def env(self) -> dict[str, str]:
+        return {
+            "TRACKER_SMTP_HOST": "127.0.0.1",
+            "TRACKER_SMTP_PORT": str(self.port),
+            "TRACKER_SMTP_STARTTLS": "0",
+            "TRACKER_SMTP_TIMEOUT": "2",
+            "TRACKER_MAIL_FROM": "programme.office@example.nhs.uk",
+        }

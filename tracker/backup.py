@@ -21,13 +21,23 @@ from tracker.store import Store, get_meta, latest_schema, set_meta
 from tracker.store.schema import MACROS_KEY, seed_rules
 
 # Every table a backup holds; the derived tables are made afresh on restore.
-TABLES = ("meta", "site_versions", "rule_versions", "load_log", "returns", "return_warnings", "flag_notes")
+TABLES = (
+    "meta",
+    "site_versions",
+    "rule_versions",
+    "load_log",
+    "returns",
+    "return_warnings",
+    "flag_notes",
+    "deliveries",
+)
 # Tables whose rows mean the store is in use (a restore refuses to mix a backup into them; a new
 # database's first rules, seeded from tracker.toml, do not count).
 DATA_TABLES = ("site_versions", "load_log", "returns", "flag_notes")
 # A backup made before the register and the rules were kept as history (schema 3) has the register
-# as `sites`: it restores as each site's first version, with the rules seeded from tracker.toml.
-BEFORE_HISTORY = {"site_versions": "sites", "rule_versions": None}
+# as `sites`: it restores as each site's first version, with the rules seeded from tracker.toml
+# (and no deliveries, which were not kept then).
+BEFORE_HISTORY = {"site_versions": "sites", "rule_versions": None, "deliveries": None}
 MANIFEST = "backup.json"
 
 

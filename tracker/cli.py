@@ -102,6 +102,21 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--compare-to", type=_date_arg, help="the previous pack's date (default: 7 days before)")
     p.add_argument("--url", help="capture a dashboard already running here instead of starting a private one")
     p.add_argument("--timeout", type=float, default=60, help="seconds to wait for each page (default: 60)")
+    p.add_argument("--pptx", action="store_true", help="also write the pack as a PowerPoint deck (16:9)")
+    p.add_argument(
+        "--mail-to",
+        metavar="ADDR[,ADDR...]",
+        help="e-mail the pack (board inline, PDF and deck attached) through the relay in [mail] / TRACKER_SMTP_*",
+    )
+
+    p = sub.add_parser(
+        "alerts",
+        parents=[store],
+        help="e-mail the sites newly stalled and red flags newly raised since the last alert sent",
+    )
+    p.add_argument("--as-of", type=_date_arg, help="the date to judge (default: today)")
+    p.add_argument("--mail-to", metavar="ADDR[,ADDR...]", help="who to tell (needed unless --dry-run)")
+    p.add_argument("--dry-run", action="store_true", help="print the message; send and record nothing")
 
     p = sub.add_parser("export", parents=[store], help="back up every table as Parquet and CSV")
     p.add_argument("--out", type=Path, required=True, help="folder for the backup")
@@ -390,6 +405,14 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
 
     store = open_with_demo(args.db)
     as_of = args.as_of or dt.date.today()
+    to = None
+    if args.mail_to is not None:
+        from tracker import mail
+
+        to = mail.recipients(args.mail_to)
+        missing = mail.settings().problems()
+        if missing:  # said before the capture, not after a minute's work
+            raise TrackerError("cannot e-mail the pack: " + "; ".join(missing))
     manifest = capture(
         store,
         as_of,
@@ -401,11 +424,37 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
         url=args.url,
         timeout_s=args.timeout,
         progress=lambda text: print(text, file=sys.stderr, flush=True),
+        pptx=args.pptx or to is not None,
     )
     for shot in manifest["pages"]:
         print(args.out / shot["file"])
     print(args.out / manifest["pdf"])
+    if manifest.get("pptx"):
+        print(args.out / manifest["pptx"])
+    if to is not None:
+        from tracker import mail
+        from tracker.ingest import current_user
+
+        message_id = mail.send_pack(store, manifest, args.out, manifest["programme"], to, current_user())
+        print(f"e-mailed the pack to {', '.join(to)} ({message_id})", file=sys.stderr)
     print(f"board pack for {as_of:%-d %b %Y} written in {manifest['seconds']:.1f} s", file=sys.stderr)
+    return 0
+
+
+def _cmd_alerts(args: argparse.Namespace) -> int:
+    from tracker import alerts, mail
+    from tracker.demo import open_with_demo
+    from tracker.ingest import current_user
+
+    store = open_with_demo(args.db)
+    as_of = args.as_of or dt.date.today()
+    if args.mail_to is None and not args.dry_run:
+        raise TrackerError("alerts: give --mail-to ADDR[,ADDR...] (or --dry-run to see the message)")
+    to = mail.recipients(args.mail_to) if args.mail_to else []
+    outcome = alerts.run(store, as_of, to, dry_run=args.dry_run, user=current_user())
+    if outcome.message is not None and args.dry_run:
+        print(outcome.message.get_body(("plain",)).get_content())
+    print(outcome.summary, file=sys.stderr)
     return 0
 
 
@@ -467,6 +516,7 @@ COMMANDS = {
     "export": _cmd_export,
     "restore": _cmd_restore,
     "snapshot": _cmd_snapshot,
+    "alerts": _cmd_alerts,
     "flags": _cmd_flags,
     "ingest": _cmd_ingest,
     "sites": _cmd_sites,

@@ -41,6 +41,7 @@ class Config:
     spend_outlier_min_amount_gbp: float
     flags: dict[str, float]
     maintenance: Maintenance
+    mail: dict[str, object]  # [mail]: the SMTP relay (tracker/mail.py; the environment overrides it)
 
     def settings_row(self) -> dict[str, object]:
         """The values the SQL reads from its ``settings`` table: flag thresholds, the due day, the window's end."""
@@ -71,7 +72,17 @@ def load(path: Path | None = None) -> Config:
             keep_snapshots_days=int(raw["maintenance"]["keep_snapshots_days"]),
             delete_unused_files_after_hours=int(raw["maintenance"]["delete_unused_files_after_hours"]),
         ),
+        mail=_mail_settings(raw.get("mail", {})),
     )
+
+
+def _mail_settings(raw: dict) -> dict[str, object]:
+    if "password" in raw:
+        raise ValueError("tracker.toml [mail]: no password here; set TRACKER_SMTP_PASSWORD in the environment")
+    unknown = sorted(set(raw) - {"host", "port", "user", "starttls", "timeout_seconds", "from"})
+    if unknown:
+        raise ValueError(f"tracker.toml [mail]: unknown setting(s) {', '.join(unknown)}")
+    return dict(raw)
 
 
 RECENT_RETURNS_KEPT = 12  # site_facts keeps each site's latest 12 returns (sql/macros/facts.sql)

@@ -129,6 +129,7 @@ def capture(
     url: str | None = None,
     timeout_s: float = 60,
     progress: Callable[[str], None] = lambda _: None,
+    pptx: bool = False,
 ) -> dict:
     """Capture the pack; gives the manifest. Raises SnapshotError, writing nothing, if any page is not right."""
     from playwright.sync_api import Error as PlaywrightError
@@ -140,7 +141,8 @@ def capture(
         raise SnapshotError(f"unknown page(s) {', '.join(unknown) or '(none)'}; choose from {', '.join(PAGES)}")
     started = time.perf_counter()
     with store.read() as con:
-        regions = programme_config(con).regions
+        cfg = programme_config(con)
+    regions = cfg.regions
     if region is not None and region not in regions:
         raise SnapshotError(f"{region!r} is not one of the programme's regions ({', '.join(regions)})")
     compare_to = compare_to or as_of - dt.timedelta(days=7)
@@ -216,6 +218,11 @@ def capture(
             "seconds": round(time.perf_counter() - started, 2),
             **facts,
         }
+        if pptx:
+            from tracker import deck
+
+            manifest["pptx"] = deck.write(manifest, staging, cfg.programme_name).name
+        manifest["programme"] = cfg.programme_name
         manifest_name = f"board-pack_{as_of.isoformat()}{suffix}.json"
         (staging / manifest_name).write_text(json.dumps(manifest, indent=2, default=str) + "\n")
         out_dir.mkdir(parents=True, exist_ok=True)

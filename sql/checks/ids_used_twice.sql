@@ -12,6 +12,8 @@ with ids as (
     select 'site_versions', version_id from site_versions
     union all
     select 'rule_versions', version_id from rule_versions
+    union all
+    select 'deliveries', delivery_id from deliveries
 )
 
 select table_name, id, count(*) as rows_with_it

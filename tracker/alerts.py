@@ -1,0 +1,159 @@
+"""Alerts: e-mail the sites that newly turned Stalled and the red flags newly raised since the last alert sent.
+
+What is new is judged against what was actually sent, kept in the ``deliveries`` table (each sent
+alert keeps the state it told its readers: every site Stalled and every red flag as of its date),
+never against the past recomputed: a later correction can neither hide a stall nor send it twice.
+
+* The first alert for a programme (a store) lists every site Stalled and every red flag as of the date.
+* A run with nothing new sends nothing; a rerun sends nothing twice; a failed send is retried by the
+  next run (it is not recorded as sent).
+* Two machines running the same alert at once send it once: the send is claimed in the database
+  (a ``sending`` row, written under the store's write lock) before the message goes; a claim older
+  than CLAIM_TTL (a process that died mid-send) no longer holds.
+* ``dry_run`` builds the message and records nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+import duckdb
+import pandas as pd
+
+from tracker import mail, queries
+from tracker.store import Store, programme_config
+from tracker.values import uk_date
+
+CLAIM_TTL = dt.timedelta(minutes=15)  # longer than any send may take (the SMTP timeout is 30 s by default)
+
+
+@dataclass
+class Alert:
+    """What one run did."""
+
+    summary: str
+    message: EmailMessage | None = None
+    sent: bool = False
+
+
+def _state(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    scope = {"as_of": as_of, "region": None, "cohort": None}
+    statuses = queries.frame(con, "site_status", **scope)
+    flags = queries.frame(con, "site_flags", **scope)
+    return statuses[statuses.status == "Stalled"], flags[flags.severity == "red"]
+
+
+def _told(con: duckdb.DuckDBPyConnection) -> dict:
+    """What the last alert sent told its readers (nothing before the first)."""
+    row = queries.execute(con, "last_alert_sent").fetchone()
+    return json.loads(row[0]) if row and row[0] else {"stalled": [], "red_flags": []}
+
+
+def message(
+    programme: str, as_of: dt.date, stalled: pd.DataFrame, red: pd.DataFrame, first: bool, to: list[str]
+) -> EmailMessage:
+    """The alert: each newly stalled site with its reason, each new red flag with its reason, as text."""
+    parts = []
+    if len(stalled):
+        parts.append(f"{len(stalled)} {'stalled' if first else 'newly stalled'}")
+    if len(red):
+        parts.append(f"{len(red)} {'' if first else 'new '}red flag{'s' if len(red) != 1 else ''}")
+    subject = f"Alert — {programme} — as of {uk_date(as_of)}: {', '.join(parts)}"
+    lines = [subject, ""]
+    if first:
+        lines += ["The first alert for this programme: every site Stalled and every red flag as of this date.", ""]
+    if len(stalled):
+        lines.append("Newly stalled:" if not first else "Stalled:")
+        lines += [f"- {r.site_name} ({r.site_code}): {r.flag_names}" for r in stalled.itertuples()]
+        lines.append("")
+    if len(red):
+        lines.append("New red flags:" if not first else "Red flags:")
+        lines += [
+            f"- {r.site_name} ({r.site_code}) {r.flag}: {r.reason} (since {uk_date(r.since)})" for r in red.itertuples()
+        ]
+    body = EmailMessage()
+    body["Subject"] = subject
+    body["To"] = ", ".join(to)
+    body.set_content("\n".join(lines) + "\n")
+    return body
+
+
+def run(store: Store, as_of: dt.date, to: list[str], *, dry_run: bool = False, user: str = "tracker") -> Alert:
+    """Send (or, in a dry run, show) the alert as of a date; raises MailError when the send failed."""
+    with store.read() as con:
+        stalled, red = _state(con, as_of)
+        programme = programme_config(con).programme_name
+    state = {
+        "stalled": sorted(stalled.site_code),
+        "red_flags": sorted([c, f] for c, f in zip(red.site_code, red.flag, strict=True)),
+    }
+
+    def plan(con: duckdb.DuckDBPyConnection) -> tuple[str, object]:
+        told = _told(con)
+        first = queries.execute(con, "last_alert_sent").fetchone() is None
+        new_stalled = stalled[~stalled.site_code.isin(told["stalled"])]
+        told_red = {tuple(x) for x in told["red_flags"]}
+        new_red = red[[(c, f) not in told_red for c, f in zip(red.site_code, red.flag, strict=True)]]
+        if new_stalled.empty and new_red.empty:
+            return "nothing", None
+        built = message(programme, as_of, new_stalled, new_red, first, to)
+        digest = hashlib.sha256(
+            json.dumps({"as_of": as_of.isoformat(), "to": sorted(to), "state": state}).encode()
+        ).hexdigest()
+        if dry_run:
+            return "dry", built
+        since = dt.datetime.now() - CLAIM_TTL
+        if queries.execute(con, "alert_claimed", digest=digest, since=since).fetchone()[0]:
+            return "claimed", built
+        delivery_id = mail.log_attempt(
+            con,
+            kind="alert",
+            as_of=as_of,
+            to=to,
+            subject=str(built["Subject"]),
+            outcome="sending",
+            user=user,
+            digest=digest,
+            items=json.dumps(state),
+        )
+        return "send", (delivery_id, built)
+
+    verdict, detail = _read(store, plan) if dry_run else store.write(plan)
+    if verdict == "nothing":
+        return Alert(f"nothing new since the last alert sent (as of {uk_date(as_of)}): nothing sent")
+    if verdict == "dry":
+        return Alert("dry run: nothing sent, nothing recorded", message=detail)
+    if verdict == "claimed":
+        return Alert("this alert is being sent by another process: not sent twice", message=detail)
+    delivery_id, built = detail
+    try:
+        message_id = mail.send(built, mail.settings())
+    except mail.MailError as exc:
+        _finish(store, delivery_id, "failed", error=str(exc))
+        raise
+    _finish(store, delivery_id, "sent", message_id=message_id)
+    return Alert(f"sent to {', '.join(to)}: {built['Subject']} ({message_id})", message=built, sent=True)
+
+
+def _read(store: Store, plan) -> tuple[str, object]:
+    with store.read() as con:  # a dry run writes nothing
+        return plan(con)
+
+
+def _finish(store: Store, delivery_id: int, outcome: str, *, message_id: str | None = None, error: str | None = None):
+    now = dt.datetime.now().replace(microsecond=0)
+    store.write(
+        lambda con: queries.execute(
+            con,
+            "finish_delivery",
+            delivery_id=delivery_id,
+            outcome=outcome,
+            message_id=message_id,
+            error=error,
+            finished_at=now,
+        )
+    )
