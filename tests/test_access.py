@@ -184,3 +184,29 @@ def test_an_editor_changes_a_rule_in_the_browser_and_the_panel_shows_the_rules_o
     )
     rules_table = next(d.value for d in later.dataframe if "Raised when" in d.value.columns)
     assert "the 5 latest returns" in rules_table.set_index("Flag").loc["PLATEAU", "Raised when"]
+
+
+def test_editors_see_every_delivery_attempt_and_viewers_do_not(signed_app, tmp_path):
+    import datetime as dt
+
+    from tracker.mail import log_attempt
+    from tracker.store import FileStore
+
+    store = FileStore(tmp_path / "access.duckdb")
+    store.write(
+        lambda con: log_attempt(
+            con,
+            kind="pack",
+            as_of=dt.date(2010, 11, 30),
+            to=["board@example.nhs.uk"],
+            subject="Board pack — as of 30 Nov 2010",
+            outcome="failed",
+            error="the mail server relay.example:587 did not answer within 30 s; nothing was sent",
+            user="cron",
+        )
+    )
+    ed = signed_app({"is_logged_in": True, "email": "ed.itor@example.nhs.uk", "name": "Ed"}, "pages/returns.py")
+    [shown] = [d.value for d in ed.dataframe if "outcome" in d.value.columns and "subject" in d.value.columns]
+    assert list(shown.outcome) == ["failed"] and "did not answer" in shown.error[0]
+    vi = signed_app({"is_logged_in": True, "email": "vi@viewers.example.nhs.uk", "name": "Vi"}, "pages/returns.py")
+    assert not [d for d in vi.dataframe if "subject" in d.value.columns]
