@@ -203,7 +203,7 @@ def test_a_commit_that_conflicts_is_run_again_from_the_start(store):
         runs.append(len(runs) + 1)
         con.execute("select count(*) from site_versions").fetchall()  # this write has read the sites as they were ...
         if len(runs) == 1:  # ... when someone else changes the same row and commits first
-            other.execute("update other.sites set contact_name = 'someone else' where site_code = 'AAA'")
+            other.execute("update other.site_versions set contact_name = 'someone else' where site_code = 'AAA'")
         con.execute("update site_versions set contact_name = $n where site_code = 'AAA'", {"n": f"run {len(runs)}"})
 
     store.write(rename)
@@ -219,7 +219,7 @@ def test_a_conflict_that_does_not_clear_ends_in_the_plain_busy_message(store, mo
 
     def always_beaten(con):
         con.execute("select count(*) from site_versions").fetchall()
-        other.execute("update other.sites set contact_name = 'someone else' where site_code = 'AAA'")
+        other.execute("update other.site_versions set contact_name = 'someone else' where site_code = 'AAA'")
         con.execute("update site_versions set contact_name = 'mine' where site_code = 'AAA'")
 
     with pytest.raises(StoreBusy, match=r"kept changing the same data .* nothing was saved"):
