@@ -217,3 +217,20 @@ def test_two_machines_running_the_same_alert_at_once_send_it_once(demo):
     assert [code for code, _ in results] == [0, 0], results
     assert len(server.received) == 1, results
     assert [o for _, o, _, _ in deliveries(demo)] == ["sent"]
+
+
+def test_a_pack_that_fails_its_checks_is_never_sent_and_the_failure_is_logged(demo):
+    import duckdb
+
+    with duckdb.connect(demo.locator) as con:  # break the register: every page's queries now fail
+        con.execute("alter table site_versions drop column contact_email")
+    with SmtpServer() as server:
+        done = run_tracker(
+            "snapshot", "--as-of", AS_OF, "--out", str(demo.path.parent / "packs"), "--mail-to", "board@example.nhs.uk",
+            store=demo, env=server.env(),
+        )  # fmt: skip
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert server.received == []
+    [(kind, outcome, message_id, error)] = deliveries(demo)
+    assert (kind, outcome, message_id) == ("pack", "failed", None)
+    assert error.startswith("the pack failed its checks, so it was not sent:")

@@ -413,19 +413,29 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
         missing = mail.settings().problems()
         if missing:  # said before the capture, not after a minute's work
             raise TrackerError("cannot e-mail the pack: " + "; ".join(missing))
-    manifest = capture(
-        store,
-        as_of,
-        args.out,
-        pages=tuple(p.strip() for p in args.pages.split(",") if p.strip()),
-        region=args.region,
-        cohort=args.cohort,
-        compare_to=args.compare_to,
-        url=args.url,
-        timeout_s=args.timeout,
-        progress=lambda text: print(text, file=sys.stderr, flush=True),
-        pptx=args.pptx or to is not None,
-    )
+    try:
+        manifest = capture(
+            store,
+            as_of,
+            args.out,
+            pages=tuple(p.strip() for p in args.pages.split(",") if p.strip()),
+            region=args.region,
+            cohort=args.cohort,
+            compare_to=args.compare_to,
+            url=args.url,
+            timeout_s=args.timeout,
+            progress=lambda text: print(text, file=sys.stderr, flush=True),
+            pptx=args.pptx or to is not None,
+        )
+    except TrackerError as exc:
+        if to is not None:  # the Monday e-mail that did not go: in the log editors see, not only in cron's
+            from tracker import mail
+            from tracker.ingest import current_user
+
+            mail.log_failed_pack(
+                store, as_of, to, f"the pack failed its checks, so it was not sent: {exc}", current_user()
+            )
+        raise
     for shot in manifest["pages"]:
         print(args.out / shot["file"])
     print(args.out / manifest["pdf"])

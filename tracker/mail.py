@@ -26,7 +26,7 @@ import duckdb
 from tracker import deck, queries
 from tracker.config import current
 from tracker.errors import TrackerError
-from tracker.store import Store
+from tracker.store import Store, programme_config
 from tracker.values import uk_date
 
 
@@ -243,3 +243,15 @@ def send_pack(store: Store, manifest: dict, folder: Path, programme: str, to: li
         raise
     store.write(lambda con: log_attempt(con, **attempt, outcome="sent", message_id=message_id))
     return message_id
+
+
+def log_failed_pack(store: Store, as_of: dt.date, to: list[str], why: str, user: str) -> None:
+    """Log a pack that was never sent because it failed its checks (nothing is mailed)."""
+    with store.read() as con:
+        programme = programme_config(con).programme_name
+    subject = pack_subject({"as_of": as_of.isoformat()}, programme)
+    store.write(
+        lambda con: log_attempt(
+            con, kind="pack", as_of=as_of, to=to, subject=subject, outcome="failed", error=why, user=user
+        )
+    )
