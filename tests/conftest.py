@@ -271,7 +271,8 @@ def serve_copy(db: Path, tmp_path: Path, monkeypatch) -> Store:
 class SmtpServer:
     """A real SMTP server on loopback (aiosmtpd) that keeps what it receives, or answers RCPT with 550."""
 
-    def __init__(self, refuse: bool = False):
+    def __init__(self, refuse: bool | str = False):
+        """``refuse``: True answers every RCPT with 550; a string, only addresses that contain it."""
         from aiosmtpd.controller import Controller
 
         self.received: list = []
@@ -279,7 +280,7 @@ class SmtpServer:
 
         class Handler:
             async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-                if refuse:
+                if refuse is True or (isinstance(refuse, str) and refuse in address):
                     return "550 5.1.1 mailbox unavailable"
                 envelope.rcpt_tos.append(address)
                 return "250 OK"

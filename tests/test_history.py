@@ -295,3 +295,30 @@ def test_a_backup_made_before_the_history_restores_with_each_site_from_the_start
     flags = "select * from flags_now(date '2010-03-31') order by all"
     with store.read() as a, restored.read() as b:
         assert a.execute(flags).fetchall() == b.execute(flags).fetchall()
+
+
+def test_a_correction_from_the_browser_keeps_a_re_baseline(store):
+    from tracker.register import edit_site
+
+    rebased = (DATA / "sites.csv").read_text().replace(",2010-01-01,40,", ",2010-01-01,55,", 1)
+    assert load_register(store, "sites.csv", rebased.encode(), user="t", reason="x", effective_from=D(2010, 6, 1)).ok
+    fixed = edit_site(store, "AAA", {"contact_email": "ann@alpha.nhs.uk"}, reason="typo", correction=True, user="t")
+    assert fixed.outcome == "accepted", fixed.problems
+    with store.read() as con:
+        spans = con.execute(
+            "select nullif(valid_from, '-infinity'::date), recruitment_target, contact_email from register_spans() "
+            "where site_code = 'AAA' order by valid_from"
+        ).fetchall()
+    assert spans == [(None, 40, "ann@alpha.nhs.uk"), (D(2010, 6, 1), 55, "ann@alpha.nhs.uk")]
+
+
+def test_a_change_cannot_take_effect_before_the_site_was_registered(store):
+    added = (DATA / "sites.csv").read_text() + "EEE,Epsilon PCT,London,wider,stroke,,2010-01-01,10,2011-03-31,1000,,,\n"
+    assert load_register(store, "sites.csv", added.encode(), user="t", today=TODAY).ok  # a new site: from today
+    early = added.replace(
+        "EEE,Epsilon PCT,London,wider,stroke,,2010-01-01,10,", "EEE,Epsilon PCT,London,wider,stroke,,2010-01-01,12,"
+    )
+    refused = load_register(store, "sites.csv", early.encode(), user="t", reason="x", effective_from=D(2011, 1, 1))
+    assert refused.outcome == "refused"
+    assert refused.problems[0].value == "EEE"
+    assert "registered only from 10 May 2011: a change cannot take effect before it" in refused.problems[0].message

@@ -234,3 +234,33 @@ def test_a_pack_that_fails_its_checks_is_never_sent_and_the_failure_is_logged(de
     [(kind, outcome, message_id, error)] = deliveries(demo)
     assert (kind, outcome, message_id) == ("pack", "failed", None)
     assert error.startswith("the pack failed its checks, so it was not sent:")
+
+
+def test_one_rejected_recipient_means_nobody_is_sent_it(demo, monkeypatch):
+    with SmtpServer(refuse="nobody") as server:
+        for key, value in server.env().items():
+            monkeypatch.setenv(key, value)
+        with pytest.raises(mail.MailError, match=r"rejected recipients \(nobody@example.nhs.uk: 550"):
+            alerts.run(demo, dt.date(2010, 10, 31), ["chair@example.nhs.uk", "nobody@example.nhs.uk"])
+        assert server.received == []  # all or nothing: a rerun cannot send the others a second copy
+    assert [o for _, o, _, _ in deliveries(demo)] == ["failed"]
+
+
+def test_a_site_that_recovers_and_stalls_again_is_news_again(demo, monkeypatch):
+    import pandas as pd
+
+    def week(stalled: list[str]):
+        return (
+            pd.DataFrame({"site_code": stalled, "site_name": stalled, "flag_names": ["NO_RECRUITS"] * len(stalled)}),
+            pd.DataFrame(columns=["site_code", "site_name", "flag", "reason", "since"]),
+        )
+
+    weeks = iter([week(["5MD"]), week([]), week(["5MD"]), week(["5MD"])])
+    monkeypatch.setattr(alerts, "_state", lambda con, as_of: next(weeks))
+    with SmtpServer() as server:
+        for key, value in server.env().items():
+            monkeypatch.setenv(key, value)
+        results = [alerts.run(demo, dt.date(2010, 11, d), ["chair@example.nhs.uk"]) for d in (1, 8, 15, 22)]
+    assert [r.sent for r in results] == [True, False, True, False]
+    assert [o for _, o, _, _ in deliveries(demo)] == ["sent", "narrowed", "sent"]
+    assert len(server.received) == 2

@@ -47,10 +47,14 @@ def _state(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> tuple[pd.DataFrame
     return statuses[statuses.status == "Stalled"], flags[flags.severity == "red"]
 
 
-def _told(con: duckdb.DuckDBPyConnection) -> dict:
-    """What the last alert sent told its readers (nothing before the first)."""
-    row = queries.execute(con, "last_alert_sent").fetchone()
-    return json.loads(row[0]) if row and row[0] else {"stalled": [], "red_flags": []}
+def _told(con: duckdb.DuckDBPyConnection) -> tuple[dict, bool]:
+    """What the readers were last told: the latest alert sent, or claimed and being sent (another
+    process's send in flight counts, so two runs at once do not both send it), or narrowed since by
+    recoveries; and whether any alert was ever sent or claimed."""
+    row = queries.execute(con, "last_alert_sent", since=dt.datetime.now() - CLAIM_TTL).fetchone()
+    if not row or not row[0]:
+        return {"stalled": [], "red_flags": []}, False
+    return json.loads(row[0]), True
 
 
 def message(
@@ -84,21 +88,32 @@ def message(
 
 def run(store: Store, as_of: dt.date, to: list[str], *, dry_run: bool = False, user: str = "tracker") -> Alert:
     """Send (or, in a dry run, show) the alert as of a date; raises MailError when the send failed."""
-    with store.read() as con:
-        stalled, red = _state(con, as_of)
-        programme = programme_config(con).programme_name
-    state = {
-        "stalled": sorted(stalled.site_code),
-        "red_flags": sorted([c, f] for c, f in zip(red.site_code, red.flag, strict=True)),
-    }
 
     def plan(con: duckdb.DuckDBPyConnection) -> tuple[str, object]:
-        told = _told(con)
-        first = queries.execute(con, "last_alert_sent").fetchone() is None
+        # inside the write: the state and what was told are read while no other alert can be claimed
+        stalled, red = _state(con, as_of)
+        programme = programme_config(con).programme_name
+        state = {
+            "stalled": sorted(stalled.site_code),
+            "red_flags": sorted([c, f] for c, f in zip(red.site_code, red.flag, strict=True)),
+        }
+        told, ever = _told(con)
+        first = not ever
         new_stalled = stalled[~stalled.site_code.isin(told["stalled"])]
         told_red = {tuple(x) for x in told["red_flags"]}
         new_red = red[[(c, f) not in told_red for c, f in zip(red.site_code, red.flag, strict=True)]]
         if new_stalled.empty and new_red.empty:
+            still = {
+                "stalled": [c for c in told["stalled"] if c in state["stalled"]],
+                "red_flags": [x for x in told["red_flags"] if x in state["red_flags"]],
+            }
+            if still != told and not dry_run:
+                # Sites recovered (or flags cleared) since: what the readers should still believe narrows,
+                # so a site that stalls again is news again. Nothing is sent.
+                mail.log_attempt(
+                    con, kind="alert", as_of=as_of, to=to, subject="(nothing new: recoveries noted)",
+                    outcome="narrowed", user=user, items=json.dumps(still),
+                )  # fmt: skip
             return "nothing", None
         built = message(programme, as_of, new_stalled, new_red, first, to)
         digest = hashlib.sha256(

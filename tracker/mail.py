@@ -10,6 +10,7 @@ the timeout raises MailError with a plain message, and nothing is recorded as se
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
 import os
@@ -103,16 +104,32 @@ def send(message: EmailMessage, mail: MailSettings) -> str:
     if "Message-ID" not in message:
         message["Message-ID"] = make_msgid(domain=mail.sender.rpartition("@")[2] or None)
     where = f"the mail server {mail.host}:{mail.port}"
+    to = [a.strip() for a in str(message["To"]).split(",") if a.strip()]
+    smtp = None
     try:
-        with smtplib.SMTP(mail.host, mail.port, timeout=mail.timeout_s) as smtp:
-            if mail.starttls:
-                smtp.starttls(context=ssl.create_default_context())
-            if mail.user:
-                smtp.login(mail.user, mail.password)
-            refused = smtp.send_message(message)
-    except smtplib.SMTPRecipientsRefused as exc:
-        said = "; ".join(f"{addr}: {code} {_text(msg)}" for addr, (code, msg) in exc.recipients.items())
-        raise MailError(f"{where} refused every recipient ({said}); nothing was sent") from None
+        smtp = smtplib.SMTP(mail.host, mail.port, timeout=mail.timeout_s)
+        if mail.starttls:
+            smtp.starttls(context=ssl.create_default_context())
+        if mail.user:
+            smtp.login(mail.user, mail.password)
+        # All or nothing: every recipient must be accepted before the message is handed over, so a
+        # rejected address never leaves the others sent and the send recorded as failed (and sent again).
+        smtp.ehlo_or_helo_if_needed()
+        code, said = smtp.mail(mail.sender)
+        if code != 250:
+            raise smtplib.SMTPSenderRefused(code, said, mail.sender)
+        refused = {}
+        for address in to:
+            code, said = smtp.rcpt(address)
+            if code not in (250, 251):
+                refused[address] = (code, said)
+        if refused:
+            smtp.rset()
+            listed = "; ".join(f"{addr}: {code} {_text(msg)}" for addr, (code, msg) in refused.items())
+            raise MailError(f"{where} rejected recipients ({listed}); nothing was sent")
+        code, said = smtp.data(message.as_bytes(policy=message.policy.clone(linesep="\r\n")))
+        if code != 250:
+            raise smtplib.SMTPDataError(code, said)
     except smtplib.SMTPResponseException as exc:
         raise MailError(f"{where} refused the message: {exc.smtp_code} {_text(exc.smtp_error)}") from None
     except TimeoutError:
@@ -127,9 +144,10 @@ def send(message: EmailMessage, mail: MailSettings) -> str:
         ) from None
     except (smtplib.SMTPException, OSError) as exc:
         raise MailError(f"could not send through {where}: {exc}") from None
-    if refused:
-        said = "; ".join(f"{addr}: {code} {_text(msg)}" for addr, (code, msg) in refused.items())
-        raise MailError(f"{where} rejected some recipients ({said}); the others were sent the message")
+    finally:
+        if smtp is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):  # after DATA was accepted, QUIT cannot unsend
+                smtp.quit()
     return str(message["Message-ID"])
 
 

@@ -147,6 +147,17 @@ def plan(
     return made
 
 
+def _registered_from(history: Mapping[str, list[Version]], records: list[dict]) -> dict[str, dt.date]:
+    """The sites in ``records`` whose first entry takes effect on a day (not from the start)."""
+    found = {}
+    for record in records:
+        versions = history.get(record["site_code"], [])
+        starts = [v.effective_from for v in versions]
+        if versions and None not in starts:
+            found[record["site_code"]] = min(starts)
+    return found
+
+
 def _describe(made: list[tuple[str, Version]]) -> list[str]:
     lines = []
     for code, version in made:
@@ -186,6 +197,19 @@ def record(
                 value=code,
             )
             for code in missing
+        ]
+    if not correction:
+        start = effective_from or today
+        problems += [
+            Problem(
+                result.file,
+                f"the site is registered only from {uk_date(first)}: a change cannot take effect before it "
+                "(to register it from an earlier date, use --correction)",
+                column="site_code",
+                value=code,
+            )
+            for code, first in _registered_from(history, records).items()
+            if start < first
         ]
     made = [] if problems else plan(history, records, effective_from=effective_from, correction=correction, today=today)
     if made and history and not (reason or "").strip() and any(code in history for code, _ in made):
@@ -288,7 +312,8 @@ def edit_site(
             result.problems = [Problem(name, "is not a site in the register", column="site_code", value=site_code)]
             result.load_id = record_load(con, "register", result, user)
             return result
-        base = in_effect(history, None if correction else effective_from or today)
+        # a correction is judged against today's entry (tracker.history.correct), a change against the day's
+        base = in_effect(history, today if correction else effective_from or today)
         values = {**base.values, **new, "site_code": site_code}
         header = list(FIELDS)
         cells = ["" if values[n] is None else _shown(values[n]) for n in header]

@@ -10,7 +10,7 @@ create table if not exists deliveries (
     subject varchar not null,
     digest varchar,                       -- an alert's content, to recognise the same send twice
     items varchar,                        -- an alert: JSON {"stalled": [...], "red_flags": [[site, flag], ...]}
-    outcome varchar not null,             -- sending | sent | failed
+    outcome varchar not null,             -- sending | sent | failed | narrowed (an alert: recoveries noted, nothing sent)
     message_id varchar,
     error varchar,
     attempted_by varchar not null,
