@@ -589,7 +589,10 @@ def register_editor(site_code: str) -> None:
             }
             was = {name: _day(site[name]) for name in ("target_date", "go_live", "withdrawn_on")}
             was |= {"recruitment_target": int(site.recruitment_target)}
-            was |= {n: (site[n] if isinstance(site[n], str) else None) for n in ("contact_name", "contact_email")}
+            was |= {
+                n: (site[n].strip() or None if isinstance(site[n], str) else None)
+                for n in ("contact_name", "contact_email")
+            }
             new = {name: value for name, value in given.items() if value != was[name]}
             result = edit_site(
                 store(), identity(), site_code, new, reason=reason, effective_from=effective, correction=correction
