@@ -312,13 +312,7 @@ class SmtpServer:
 
     def env(self) -> dict[str, str]:
         """The environment that points the tracker at this server (plain SMTP on loopback)."""
-        return {
-            "TRACKER_SMTP_HOST": "127.0.0.1",
-            "TRACKER_SMTP_PORT": str(self.port),
-            "TRACKER_SMTP_STARTTLS": "0",
-            "TRACKER_SMTP_TIMEOUT": "5",
-            "TRACKER_MAIL_FROM": "programme.office@example.nhs.uk",
-        }
+        return smtp_env(self.port, timeout_s=5)
 
 
 class SilentServer:
@@ -335,10 +329,15 @@ class SilentServer:
         self.sock.close()
 
     def env(self) -> dict[str, str]:
-        return {
-            "TRACKER_SMTP_HOST": "127.0.0.1",
-            "TRACKER_SMTP_PORT": str(self.port),
-            "TRACKER_SMTP_STARTTLS": "0",
-            "TRACKER_SMTP_TIMEOUT": "2",
-            "TRACKER_MAIL_FROM": "programme.office@example.nhs.uk",
-        }
+        return smtp_env(self.port, timeout_s=2)
+
+
+def smtp_env(port: int, *, timeout_s: float) -> dict[str, str]:
+    """The tracker's mail settings for a server on this machine's loopback port (no STARTTLS)."""
+    return {
+        "TRACKER_SMTP_HOST": "127.0.0.1",
+        "TRACKER_SMTP_PORT": str(port),
+        "TRACKER_SMTP_STARTTLS": "0",
+        "TRACKER_SMTP_TIMEOUT": f"{timeout_s:g}",
+        "TRACKER_MAIL_FROM": "programme.office@example.nhs.uk",
+    }
