@@ -317,6 +317,25 @@ def flag_rules(as_of: dt.date) -> None:
             + (f" ({rules.reason})" if rules.reason and rules.recorded_at is not None else "")
             + ". Each date is judged by the rules in effect on it: a change never moves an earlier date's flags."
         )
+        versions = frame("rule_history")
+        if len(versions) > 1:
+            st.markdown("**Every version of the rules**, newest recorded first")
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        "Version": versions.version_id,
+                        "Effective from": ["the start" if pd.isna(d) else uk_date(d) for d in versions.effective_from],
+                        "What changed": [_changed_text(c, "the first rules") for c in versions.changes],
+                        "Why": versions.reason.fillna(""),
+                        "Recorded": versions.recorded_at,
+                        "By": versions.recorded_by.fillna("tracker.toml"),
+                    }
+                ),
+                hide_index=True,
+                width="stretch",
+                column_config={"Recorded": st.column_config.DatetimeColumn(format="D MMM YYYY HH:mm")},
+                key="rule_versions",
+            )
         if identity().can_upload and not printing():
             rules_editor()
 
@@ -324,7 +343,7 @@ def flag_rules(as_of: dt.date) -> None:
 def rules_editor() -> None:
     """An editor's form to change one rule from a date, with a reason (recorded as a new version)."""
     from tracker.access import change_rules
-    from tracker.config import RULE_NAMES
+    from tracker.config import RULE_THRESHOLDS, RULE_WINDOW
     from tracker.rules import parse_value
 
     done = st.session_state.pop("rules_edit_done", None)
@@ -333,7 +352,7 @@ def rules_editor() -> None:
     with st.form("rules_edit"):
         st.markdown("**Change a rule** (editors): recorded as a new version that takes effect from its date.")
         left, middle, right = st.columns(3)
-        name = left.selectbox("Rule", RULE_NAMES, key="rules_edit_name")
+        name = left.selectbox("Rule", (*RULE_THRESHOLDS, *RULE_WINDOW), key="rules_edit_name")
         value = middle.text_input("New value", help="A number (a share as 0.25), or a date as YYYY-MM-DD.")
         effective = right.date_input("Takes effect from", value=dt.date.today(), format="DD/MM/YYYY", **EDIT_RANGE)
         reason = st.text_input("Why (recorded with the change)", max_chars=500, key="rules_edit_reason")
@@ -499,11 +518,11 @@ def target_notes(as_of: dt.date) -> dict[str, str]:
     return notes(frame("target_rebaselines", as_of=as_of))
 
 
-def _changed_text(changes: object) -> str:
+def _changed_text(changes: object, first: str = "first entry") -> str:
     import json
 
     if not isinstance(changes, str) or not changes:
-        return "first entry"
+        return first
     return "; ".join(f"{name.replace('_', ' ')} {old} → {new}" for name, (old, new) in json.loads(changes).items())
 
 

@@ -182,6 +182,9 @@ def test_an_editor_changes_a_rule_in_the_browser_and_the_panel_shows_the_rules_o
         "rules version 2, in effect from 1 Jan 2011" in c.value and "fewer false alarms" in c.value
         for c in later.caption
     )
+    [versions] = [d.value for d in later.dataframe if "Version" in d.value.columns]
+    assert list(versions["What changed"]) == ["plateau returns 3 → 5", "the first rules"]
+    assert list(versions["By"]) == ["ed.itor@example.nhs.uk", "tracker.toml"]
     rules_table = next(d.value for d in later.dataframe if "Raised when" in d.value.columns)
     assert "the 5 latest returns" in rules_table.set_index("Flag").loc["PLATEAU", "Raised when"]
 
