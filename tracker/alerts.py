@@ -8,15 +8,15 @@ never against the past recomputed: a later correction can neither hide a stall n
 * A run with nothing new sends nothing; a rerun sends nothing twice; a failed send is retried by the
   next run (it is not recorded as sent).
 * Two machines running the same alert at once send it once: the send is claimed in the database
-  (a ``sending`` row, written under the store's write lock) before the message goes; a claim older
-  than CLAIM_TTL (a process that died mid-send) no longer holds.
+  (a ``sending`` row, written under the store's write lock) before the message goes, and a claim
+  counts as told, so the second run finds nothing new; a claim older than CLAIM_TTL (a process that
+  died mid-send) no longer holds.
 * ``dry_run`` builds the message and records nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -116,14 +116,8 @@ def run(store: Store, as_of: dt.date, to: list[str], *, dry_run: bool = False, u
                 )  # fmt: skip
             return "nothing", None
         built = message(programme, as_of, new_stalled, new_red, first, to)
-        digest = hashlib.sha256(
-            json.dumps({"as_of": as_of.isoformat(), "to": sorted(to), "state": state}).encode()
-        ).hexdigest()
         if dry_run:
             return "dry", built
-        since = dt.datetime.now() - CLAIM_TTL
-        if queries.execute(con, "alert_claimed", digest=digest, since=since).fetchone()[0]:
-            return "claimed", built
         delivery_id = mail.log_attempt(
             con,
             kind="alert",
@@ -132,7 +126,6 @@ def run(store: Store, as_of: dt.date, to: list[str], *, dry_run: bool = False, u
             subject=str(built["Subject"]),
             outcome="sending",
             user=user,
-            digest=digest,
             items=json.dumps(state),
         )
         return "send", (delivery_id, built)
@@ -142,8 +135,6 @@ def run(store: Store, as_of: dt.date, to: list[str], *, dry_run: bool = False, u
         return Alert(f"nothing new since the last alert sent (as of {uk_date(as_of)}): nothing sent")
     if verdict == "dry":
         return Alert("dry run: nothing sent, nothing recorded", message=detail)
-    if verdict == "claimed":
-        return Alert("this alert is being sent by another process: not sent twice", message=detail)
     delivery_id, built = detail
     try:
         message_id = mail.send(built, mail.settings())

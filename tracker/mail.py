@@ -169,7 +169,6 @@ def log_attempt(
     user: str,
     message_id: str | None = None,
     error: str | None = None,
-    digest: str | None = None,
     items: str | None = None,
 ) -> int:
     """Add one attempt to ``deliveries`` (inside the caller's write); gives its id."""
@@ -185,7 +184,6 @@ def log_attempt(
         as_of=as_of,
         recipients=", ".join(to),
         subject=subject,
-        digest=digest,
         items=items,
         outcome=outcome,
         message_id=message_id,

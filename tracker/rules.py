@@ -122,13 +122,7 @@ def in_force(con: duckdb.DuckDBPyConnection, day: dt.date) -> Rules:
     frame = queries.frame(con, "rules_in_force", as_of=day)
     if frame.empty:
         raise TrackerError("this database has no rules: run `python -m tracker check`")
-    row = frame.iloc[0].to_dict()
-    row["recorded_at"] = row["recorded_by"] = None
-    found = history(con)
-    match = found[found.version_id == row["version_id"]]
-    if not match.empty:
-        row["recorded_at"], row["recorded_by"] = match.iloc[0]["recorded_at"], match.iloc[0]["recorded_by"]
-    return _rules(row)
+    return _rules(frame.iloc[0].to_dict())
 
 
 def history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -8,7 +8,6 @@ create table if not exists deliveries (
     as_of date not null,
     recipients varchar not null,          -- comma-separated
     subject varchar not null,
-    digest varchar,                       -- an alert's content, to recognise the same send twice
     items varchar,                        -- an alert: JSON {"stalled": [...], "red_flags": [[site, flag], ...]}
     outcome varchar not null,             -- sending | sent | failed | narrowed (an alert: recoveries noted, nothing sent)
     message_id varchar,
