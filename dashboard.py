@@ -27,9 +27,10 @@ if anonymous:
 _shared.identity()  # stops here for a signed-in account that is not on the allow-list
 _shared.routing.active = True
 try:
-    if page is not BOARD:  # the board reads its view from the URL alone and draws no sidebar
-        _shared.sidebar_filters()
-    page.run()
+    with _shared.one_connection():  # the run's queries share one connection, opened by the first
+        if page is not BOARD:  # the board reads its view from the URL alone and draws no sidebar
+            _shared.sidebar_filters()
+        page.run()
 except TrackerError as exc:  # a busy or missing database: say so plainly
     _shared.stop_with(exc)
 finally:

@@ -10,7 +10,8 @@ import html
 import os
 import runpy
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import altair as alt
@@ -60,6 +61,14 @@ def store() -> Store:
     return _store(os.environ.get("TRACKER_DB", ""))
 
 
+@contextmanager
+def one_connection() -> Iterator[None]:
+    """Let every query of this script run share one connection, opened by the first cache miss
+    (``Store.shared_reads``): a page whose data is not cached pays for one connection, not one a query."""
+    with store().shared_reads():
+        yield
+
+
 @st.cache_data(show_spinner=False, max_entries=512)
 def _frame(name: str, version: str, params: tuple[tuple[str, object], ...]) -> pd.DataFrame:
     # `version` is part of the cache key: a load changes it, so no page shows stale data.
@@ -70,6 +79,11 @@ def _frame(name: str, version: str, params: tuple[tuple[str, object], ...]) -> p
 def frame(name: str, **params: object) -> pd.DataFrame:
     """Rows of the named query in sql/, cached until the database changes."""
     return _frame(name, store().version(), tuple(sorted(params.items())))
+
+
+def frames_at(name: str, days: list[dt.date], **params: object) -> list[pd.DataFrame]:
+    """A query that judges several days in one pass (``$dates``): one frame per day, cached as one."""
+    return queries.by_day(frame(name, dates=list(days), **params), days)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -88,8 +102,11 @@ def board_figures(as_of: dt.date, compare_to: dt.date | None, region: str | None
 def _changes(version: str, now: tuple, before: tuple):
     from tracker import flags as flag_rules
 
-    status = flag_rules.status_changes(frame("site_status", **dict(before)), frame("site_status", **dict(now)))
-    raised, cleared = flag_rules.flag_changes(frame("site_flags", **dict(before)), frame("site_flags", **dict(now)))
+    now, before = dict(now), dict(before)
+    scope = {"region": now["region"], "cohort": now["cohort"]}
+    status_now, status_before = frames_at("site_status", [now["as_of"], before["as_of"]], **scope)
+    status = flag_rules.status_changes(status_before, status_now)
+    raised, cleared = flag_rules.flag_changes(frame("site_flags", **before), frame("site_flags", **now))
     return status, raised, cleared
 
 

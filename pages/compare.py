@@ -33,7 +33,7 @@ if statuses:
     shown = shown[shown.status.isin(statuses)]
 rebaselined = ui.target_notes(f["as_of"])
 shown = shown.assign(
-    target_note=shown.site_code.map(rebaselined).fillna(""),
+    target_note=shown.site_code.map(lambda code: rebaselined.get(code, "")),
     trajectory_pct=shown.share_of_trajectory * 100,
     funding_pct=shown.spend_to_funding_ratio * 100,
     status_order=shown.status.map({s: i for i, s in enumerate(ui.STATUS_COLOURS)}),

@@ -10,8 +10,8 @@ ui.ensure_router()
 
 f = ui.filters()
 before = {**f, "as_of": ui.previous_month(f["as_of"])}
-now = ui.frame("programme_headline", **f).iloc[0]
-then = ui.frame("programme_headline", **before).iloc[0]
+headlines = ui.frame("programme_headline", dates=[f["as_of"], before["as_of"]], region=f["region"], cohort=f["cohort"])
+now, then = headlines.iloc[0], headlines.iloc[1]
 
 st.title(ui.settings().programme_name)
 scope = " · ".join(x for x in (f["region"], f["cohort"] and f"{f['cohort']} sites") if x) or "All sites"

@@ -34,7 +34,7 @@ site = register.set_index("site_code").loc[code]
 ui.demo_banner()
 
 rebaselined = ui.target_notes(f["as_of"])
-status = ui.frame("site_status", **{**f, "region": None, "cohort": None}).set_index("site_code").loc[code]
+status = ui.frames_at("site_status", [f["as_of"]], region=None, cohort=None)[0].set_index("site_code").loc[code]
 icon = ui.STATUS_ICONS[status.status]
 st.markdown(
     f"### {icon} {ui.inert(site.site_name)} — {status.status}\n"

@@ -19,7 +19,7 @@ if saved := st.session_state.pop("stalled_saved", None):
 
 raised = ui.frame("site_flags", **f)
 notes = ui.frame("flag_notes", site_code=None)
-status_now = ui.frame("site_status", **f)
+status_now = ui.frames_at("site_status", [f["as_of"], before["as_of"]], region=f["region"], cohort=f["cohort"])[0]
 
 counts = status_now.status.value_counts()
 cols = st.columns(3)

@@ -341,3 +341,12 @@ def smtp_env(port: int, *, timeout_s: float) -> dict[str, str]:
         "TRACKER_SMTP_TIMEOUT": f"{timeout_s:g}",
         "TRACKER_MAIL_FROM": "programme.office@example.nhs.uk",
     }
+
+
+def break_register(db: str | Path) -> None:
+    """Break a database's register (and its derived spans) behind the tracker's back: every page's queries fail."""
+    import duckdb
+
+    with duckdb.connect(str(db)) as con:
+        for table in ("site_versions", "site_version_spans"):
+            con.execute(f"alter table {table} drop column contact_email")

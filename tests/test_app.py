@@ -37,8 +37,8 @@ def test_every_page_runs_without_exception(demo_copy, page, query):
 
 def test_overview_headline_figures_are_the_sqls(demo_copy):
     at = open_page(as_of="2010-11-30")
-    head = sql(demo_copy, "programme_headline", as_of=NOV_2010, region=None, cohort=None).iloc[0]
-    before = sql(demo_copy, "programme_headline", as_of=dt.date(2010, 10, 30), region=None, cohort=None).iloc[0]
+    heads = sql(demo_copy, "programme_headline", dates=[NOV_2010, dt.date(2010, 10, 30)], region=None, cohort=None)
+    head, before = heads.iloc[0], heads.iloc[1]
     shown = metrics(at)
     assert shown["Sites live"] == f"{head.sites_live} of 70"
     assert shown["People recruited"] == f"{head.people_recruited:,}"
@@ -57,7 +57,7 @@ def test_overview_headline_figures_are_the_sqls(demo_copy):
 
 def test_overview_filtered_from_the_url(demo_copy):
     at = open_page(as_of="2010-11-30", region="London")
-    head = sql(demo_copy, "programme_headline", as_of=NOV_2010, region="London", cohort=None).iloc[0]
+    head = sql(demo_copy, "programme_headline", dates=[NOV_2010], region="London", cohort=None).iloc[0]
     assert metrics(at)["People recruited"] == f"{head.people_recruited:,}"
     assert head.sites_registered == 7
     assert at.query_params["region"] == "London"

@@ -12,9 +12,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-import duckdb
 import pytest
-from conftest import ROOT, checkout_copy, open_page
+from conftest import ROOT, break_register, checkout_copy, open_page
 from PIL import Image, ImageStat
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
@@ -143,8 +142,7 @@ def test_regional_pack_is_named_for_its_region(demo_db, tmp_path):
 def test_snapshot_refuses_a_broken_database_with_a_plain_message(demo_db, tmp_path):
     db = tmp_path / "broken.duckdb"
     shutil.copy(demo_db, db)
-    with duckdb.connect(str(db)) as con:  # break the register: every page's queries now fail
-        con.execute("alter table site_versions drop column contact_email")
+    break_register(db)
     out = tmp_path / "packs"
     done = run_snapshot("--as-of", "2010-11-30", "--out", str(out), db=db)
     assert done.returncode == 1

@@ -79,7 +79,7 @@ def test_readers_on_two_servers_see_no_error_while_returns_stream_in(empty_store
         assert writer.returncode == 0, writer.stderr.read()
         # After the last load both servers show the new totals (no stale cache on either).
         with empty_store.read() as con:
-            head = queries.frame(con, "programme_headline", as_of=dt.date(2011, 6, 30), region=None, cohort=None)
+            head = queries.frame(con, "programme_headline", dates=[dt.date(2011, 6, 30)], region=None, cohort=None)
         shown = []
         for url in (url_a, url_b):
             page = sessions[0][0]

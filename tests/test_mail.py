@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT, SilentServer, SmtpServer, run_tracker
+from conftest import ROOT, SilentServer, SmtpServer, break_register, run_tracker
 from PIL import Image
 from pptx import Presentation
 from pypdf import PdfReader
@@ -220,10 +220,7 @@ def test_two_machines_running_the_same_alert_at_once_send_it_once(demo):
 
 
 def test_a_pack_that_fails_its_checks_is_never_sent_and_the_failure_is_logged(demo):
-    import duckdb
-
-    with duckdb.connect(demo.locator) as con:  # break the register: every page's queries now fail
-        con.execute("alter table site_versions drop column contact_email")
+    break_register(demo.locator)
     with SmtpServer() as server:
         done = run_tracker(
             "snapshot", "--as-of", AS_OF, "--out", str(demo.path.parent / "packs"), "--mail-to", "board@example.nhs.uk",

@@ -235,3 +235,33 @@ def test_open_store_does_not_build_anything(new_store):
     store = new_store("nothing")
     open_store(store.locator)
     assert not store.exists()
+
+
+def test_reads_in_a_shared_block_use_one_connection_and_a_write_in_it_neither_waits_nor_goes_unseen(store, monkeypatch):
+    # A page run shares one connection (pages/_shared.one_connection): the first read opens it, a write
+    # in the same run closes it first (a file's writer would otherwise wait for this very reader), and
+    # the next read opens one that sees the write.
+    opened = []
+    original = type(store)._read
+
+    def counting(self):
+        opened.append(1)
+        return original(self)
+
+    monkeypatch.setattr(type(store), "_read", counting)
+    count = "select count(*) from load_log"
+    with store.shared_reads():
+        with store.read() as first:
+            before = first.execute(count).fetchone()[0]
+        with store.read() as second, store.shared_reads():  # nested blocks share the outer one's
+            assert second is first
+            assert second.execute(count).fetchone()[0] == before
+        assert len(opened) == 1
+        # held off by this block's own read, it would wait and then give up (StoreBusy)
+        assert ingest(store, "apr.csv", csv_bytes("AAA,2010-04-30,12,7,5,3,1,0,2000,6000,2010-05-10,")).ok
+        with store.read() as third:
+            assert third.execute(count).fetchone()[0] == before + 1
+        assert len(opened) == 2
+    with store.read():
+        pass
+    assert len(opened) == 3  # outside a block every read has its own

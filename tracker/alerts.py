@@ -41,9 +41,9 @@ class Alert:
 
 
 def _state(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
-    scope = {"as_of": as_of, "region": None, "cohort": None}
-    statuses = queries.frame(con, "site_status", **scope)
-    flags = queries.frame(con, "site_flags", **scope)
+    scope = {"region": None, "cohort": None}
+    statuses = queries.frames_at(con, "site_status", [as_of], **scope)[0]
+    flags = queries.frame(con, "site_flags", as_of=as_of, **scope)
     return statuses[statuses.status == "Stalled"], flags[flags.severity == "red"]
 
 

@@ -101,14 +101,13 @@ def figures(
     month_before = add_months(as_of, -1)
     scope = {"region": region, "cohort": cohort}
     with store.read() as con:
-        headline = {
-            d: queries.frame(con, "programme_headline", as_of=d, **scope).iloc[0]
-            for d in (as_of, compare_to, month_before)
-        }
+        # each query judges all its days in one pass: planning the flag rules is most of its cost
+        days = [as_of, compare_to, month_before]
+        headlines = queries.frame(con, "programme_headline", dates=days, **scope)
+        now, last_pack, last_month = (headlines.iloc[i] for i in range(len(days)))
         trend = queries.frame(con, "programme_trend", as_of=as_of, **scope)
         behind = queries.frame(con, "behind_trajectory", as_of=as_of, limit=BEHIND_LIMIT, **scope)
-        status_now = queries.frame(con, "site_status", as_of=as_of, **scope)
-        status_then = queries.frame(con, "site_status", as_of=compare_to, **scope)
+        status_now, status_then = queries.frames_at(con, "site_status", [as_of, compare_to], **scope)
         flagged = queries.frame(con, "site_flags", as_of=as_of, **scope)
         returns = queries.frame(con, "returns_summary", as_of=as_of, **scope).iloc[0]
         rebaselines = queries.frame(con, "target_rebaselines", as_of=as_of)
@@ -119,9 +118,9 @@ def figures(
         month_before=month_before,
         region=region,
         cohort=cohort,
-        now=headline[as_of],
-        last_pack=headline[compare_to],
-        last_month=headline[month_before],
+        now=now,
+        last_pack=last_pack,
+        last_month=last_month,
         trend=trend,
         behind=behind,
         changes=flags.status_changes(status_then, status_now),

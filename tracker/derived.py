@@ -23,7 +23,7 @@ import datetime as dt
 import duckdb
 
 from tracker import queries
-from tracker.store.schema import macros_version, read_meta, set_meta
+from tracker.store.schema import macros_version, read_meta, refresh_spans, set_meta
 
 THROUGH_KEY = "flag_log_through"
 SETTINGS_KEY = "flag_log_settings"
@@ -65,6 +65,7 @@ def refresh(
     Neither rebuilds everything (a restore, new code). Runs inside the caller's transaction, so the
     derived data commits, or not, with the load.
     """
+    refresh_spans(con)  # the register or the rules may have new versions
     horizon = queries.execute(con, "derive/log_horizon").fetchone()[0]
     stamp = settings_stamp(con)
     state = usable_through(con)

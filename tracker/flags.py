@@ -66,7 +66,7 @@ def raised(store: Store, as_of: dt.date, region: str | None = None, cohort: str 
 def statuses(store: Store, as_of: dt.date, region: str | None = None, cohort: str | None = None) -> pd.DataFrame:
     """One row per site in the register with its status."""
     with store.read() as con:
-        return queries.frame(con, "site_status", as_of=as_of, region=region, cohort=cohort)
+        return queries.frames_at(con, "site_status", [as_of], region=region, cohort=cohort)[0]
 
 
 def rules_text(thresholds: dict[str, float]) -> dict[str, tuple[str, str]]:

@@ -45,3 +45,14 @@ def execute(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> duck
 def frame(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> pd.DataFrame:
     """Run a named query and return its rows as a DataFrame."""
     return execute(con, name, **params).df()
+
+
+def frames_at(con: duckdb.DuckDBPyConnection, name: str, days: list, **params: object) -> list[pd.DataFrame]:
+    """A query that judges a list of days in one pass (``$dates``, an ``as_of`` column): one frame per day."""
+    return by_day(frame(con, name, dates=list(days), **params), days)
+
+
+def by_day(rows: pd.DataFrame, days: list) -> list[pd.DataFrame]:
+    """Rows of a ``$dates`` query split by their ``as_of`` day, one frame per day in ``days`` (without the column)."""
+    when = pd.to_datetime(rows.as_of)
+    return [rows[when == pd.Timestamp(d)].drop(columns="as_of").reset_index(drop=True) for d in days]

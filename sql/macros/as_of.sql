@@ -33,43 +33,23 @@ create or replace temp macro previous_month_end(day) as (date_trunc('month', day
 -- The register and the rules as versions (sql/schema/004_history.sql). Of the versions effective on
 -- one day, the one recorded last counts; each counts from its day (the first: from the start,
 -- '-infinity') until the next one's day ('infinity': still). Every view of a day reads the version
--- in effect on that day, so a change effective later never moves what an earlier day shows.
+-- in effect on that day, so a change effective later never moves what an earlier day shows. The
+-- spans are derived tables (sql/schema/006_version_spans.sql), rebuilt by every write of a version.
 
 create or replace temp macro register_spans() as table
-with dated as (
-    select v.* exclude (effective_from), coalesce(v.effective_from, '-infinity'::date) as valid_from
-    from site_versions as v
-    qualify row_number() over (
-        partition by v.site_code, coalesce(v.effective_from, '-infinity'::date) order by v.version_id desc
-    ) = 1
-)
-
-select
-    d.*,
-    coalesce(lead(d.valid_from) over (partition by d.site_code order by d.valid_from), 'infinity'::date)
-        as valid_until
-from dated as d;
+    select * from site_version_spans;
 
 -- Each site's register entry in effect on a day (a site first registered later is not there yet).
 create or replace temp macro sites_on(day) as table
     select * exclude (valid_from, valid_until)
-    from register_spans()
+    from site_version_spans
     where valid_from <= day::date and valid_until > day::date;
 
 create or replace temp macro rule_spans() as table
-with dated as (
-    select r.* exclude (effective_from), coalesce(r.effective_from, '-infinity'::date) as valid_from
-    from rule_versions as r
-    qualify row_number() over (partition by coalesce(r.effective_from, '-infinity'::date) order by r.version_id desc) = 1
-)
-
-select
-    d.* exclude (changes, reason, load_id),
-    coalesce(lead(d.valid_from) over (order by d.valid_from), 'infinity'::date) as valid_until
-from dated as d;
+    select * from rule_version_spans;
 
 -- The rules in effect on a day: one row, its thresholds as columns.
 create or replace temp macro rules_on(day) as table
     select * exclude (valid_from, valid_until)
-    from rule_spans()
+    from rule_version_spans
     where valid_from <= day::date and valid_until > day::date;

@@ -73,15 +73,21 @@ from days as d
 left join counting as c using (site_code, valid_from)
 group by d.site_code, d.valid_from;
 
--- Every site's facts on a day (no row: nothing known yet). The financial-year sums hold
--- only while the day is in the year they cover: a later year starts with nothing known.
-create or replace temp macro facts_on(day) as table
+-- Every site's facts on each of a list of days (`as_of`: the day; no row: nothing known yet). The
+-- financial-year sums hold only while the day is in the year they cover: a later year starts with
+-- nothing known. facts_on(day): one day.
+create or replace temp macro facts_at(days) as table
 select
+    d.as_of,
     f.* exclude (valid_from, valid_until, spend_care_year_gbp, spend_infrastructure_year_gbp),
-    case when f.year_start = financial_year_start(day::date) then f.spend_care_year_gbp else 0 end
+    case when f.year_start = financial_year_start(d.as_of) then f.spend_care_year_gbp else 0 end
         as spend_care_year_gbp,
-    case when f.year_start = financial_year_start(day::date) then f.spend_infrastructure_year_gbp else 0 end
+    case when f.year_start = financial_year_start(d.as_of) then f.spend_infrastructure_year_gbp else 0 end
         as spend_infrastructure_year_gbp
-from site_facts as f
-where f.valid_from <= day::date
-    and (f.valid_until is null or f.valid_until > day::date);
+from (select distinct unnest(days)::date as as_of) as d
+inner join site_facts as f
+    on f.valid_from <= d.as_of
+    and coalesce(f.valid_until, 'infinity'::date) > d.as_of;
+
+create or replace temp macro facts_on(day) as table
+    select * exclude (as_of) from facts_at([day::date]);

@@ -1,5 +1,5 @@
--- Stall flags. flags_between(from_day, to_day, extra_day) evaluates the rules at every
--- month end from from_day to to_day, and at extra_day (null: none), each as the returns
+-- Stall flags. flags_between(from_day, to_day, extra_days) evaluates the rules at every
+-- month end from from_day to to_day, and on each of extra_days (a list; null: none), each as the returns
 -- known on that day stood; one row per flag raised. flags_now(as_of) is the same at as_of
 -- alone. flag_history(as_of, since) gives the flags at every month end from `since` up to
 -- as_of, and at as_of: month ends come from flag_log (filled by tracker/derived.py with
@@ -11,7 +11,7 @@
 -- DuckDB 1.5 plans a join on such an `or` as a nested loop (quadratic: the flag-log fill took
 -- 15 s instead of 0.3 s at 1,000 sites); the coalesce gives a range join on every version.
 
-create or replace temp macro evaluation_days(from_day, to_day, extra_day) as table
+create or replace temp macro evaluation_days(from_day, to_day, extra_days) as table
     select last_day(g.m::date) as evaluated_on
     from generate_series(
         greatest(date_trunc('month', from_day::date), (select date_trunc('month', min(go_live)) from site_versions)),
@@ -20,9 +20,9 @@ create or replace temp macro evaluation_days(from_day, to_day, extra_day) as tab
     ) as g(m)
     where last_day(g.m::date) between from_day::date and to_day::date
     union
-    select extra_day::date as evaluated_on where extra_day is not null;
+    select unnest(coalesce(extra_days, []))::date as evaluated_on;
 
-create or replace temp macro flags_between(from_day, to_day, extra_day) as table
+create or replace temp macro flags_between(from_day, to_day, extra_days) as table
 with site_evaluations as (
     select
         e.evaluated_on,
@@ -43,7 +43,7 @@ with site_evaluations as (
             last_day(cfg.programme_end)
         ) as latest_due,
         cfg.* exclude (valid_from, valid_until)
-    from evaluation_days(from_day, to_day, extra_day) as e
+    from evaluation_days(from_day, to_day, extra_days) as e
     inner join register_spans() as s
         on s.valid_from <= e.evaluated_on
         and s.valid_until > e.evaluated_on
@@ -72,8 +72,8 @@ site_facts_during as (
     -- the facts rows valid on any of the evaluation dates (a cheap filter before the join)
     select f.*
     from site_facts as f
-    where f.valid_from <= greatest(to_day::date, extra_day::date)
-        and (f.valid_until is null or f.valid_until > least(from_day::date, extra_day::date))
+    where f.valid_from <= greatest(to_day::date, list_max(extra_days)::date)
+        and (f.valid_until is null or f.valid_until > least(from_day::date, list_min(extra_days)::date))
 ),
 
 owed_received as (
@@ -222,20 +222,25 @@ create or replace temp macro flag_month_ends(since, until) as table
     union all
     select * from flags_between(greatest(since::date, (select usable_through from flag_log_state) + 1), until, null);
 
+-- The flags on each of a list of days (one pass, however many days a page asks about).
+create or replace temp macro flags_at(days) as table
+    select * from flags_between(list_min(days), list_min(days), days);
+
 create or replace temp macro flags_now(as_of) as table
-    select * from flags_between(as_of, as_of, as_of);
+    select * from flags_at([as_of::date]);
 
 create or replace temp macro flag_history(as_of, since) as table
     select * from flag_month_ends(since, as_of::date - 1)
     union all
     select * from flags_now(as_of);
 
--- Every site's status as of a date: Withdrawn from its withdrawal date, Not live
--- before go-live, else Stalled (any red flag), At risk (any amber) or On track; with its
--- flags' names and the reason of the most telling one.
-create or replace temp macro site_statuses(as_of) as table
+-- Every site's status on each of a list of days (`as_of`: the day): Withdrawn from its withdrawal
+-- date, Not live before go-live, else Stalled (any red flag), At risk (any amber) or On track; with
+-- its flags' names and the reason of the most telling one. site_statuses(as_of): one day.
+create or replace temp macro site_statuses_at(days) as table
 with raised as (
     select
+        evaluated_on,
         site_code,
         count(*) filter (where severity = 'red') as red_flags,
         count(*) filter (where severity = 'amber') as amber_flags,
@@ -245,15 +250,16 @@ with raised as (
             reason,
             (case severity when 'red' then 0 else 1 end) * 10 + (case flag when 'BEHIND_TARGET' then 1 else 0 end)
         ) as top_reason
-    from flags_now(as_of)
-    group by site_code
+    from flags_at(days)
+    group by evaluated_on, site_code
 )
 
 select
+    d.as_of,
     s.site_code,
     case
-        when s.withdrawn_on is not null and s.withdrawn_on <= as_of then 'Withdrawn'
-        when s.go_live > as_of then 'Not live'
+        when s.withdrawn_on is not null and s.withdrawn_on <= d.as_of then 'Withdrawn'
+        when s.go_live > d.as_of then 'Not live'
         when coalesce(r.red_flags, 0) > 0 then 'Stalled'
         when coalesce(r.amber_flags, 0) > 0 then 'At risk'
         else 'On track'
@@ -262,5 +268,9 @@ select
     coalesce(r.amber_flags, 0) as amber_flags,
     coalesce(r.flag_names, '') as flag_names,
     coalesce(r.top_reason, '') as top_reason
-from sites_on(as_of) as s
-left join raised as r using (site_code);
+from (select distinct unnest(days)::date as as_of) as d
+inner join site_version_spans as s on s.valid_from <= d.as_of and s.valid_until > d.as_of
+left join raised as r on r.evaluated_on = d.as_of and r.site_code = s.site_code;
+
+create or replace temp macro site_statuses(as_of) as table
+    select * exclude (as_of) from site_statuses_at([as_of::date]);

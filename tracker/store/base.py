@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import abc
 import os
-from collections.abc import Callable
-from contextlib import AbstractContextManager, suppress
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from typing import TypeVar
 
 import duckdb
@@ -22,6 +23,9 @@ T = TypeVar("T")
 Work = Callable[[duckdb.DuckDBPyConnection], T]
 Fill = Callable[["Store"], None]  # fills a new, empty store
 Decide = Callable[[duckdb.DuckDBPyConnection], bool]  # looks at a store and says yes or no
+
+# The connections this thread's reads share inside ``Store.shared_reads`` (none outside one).
+_shared = threading.local()
 
 
 class Store(abc.ABC):
@@ -44,9 +48,57 @@ class Store(abc.ABC):
         """Whether this DuckDB can open the store at all (a file written by a newer DuckDB cannot)."""
         return True
 
+    @contextmanager
+    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection that sees one consistent state of every table while it is open.
+
+        Inside ``shared_reads`` this thread's reads share one connection, opened by the first of them.
+        """
+        held = getattr(_shared, "held", None)
+        if held is None:
+            with self._read() as con:
+                yield con
+            return
+        if self not in held:
+            stack = ExitStack()
+            held[self] = (stack, stack.enter_context(self._read()))
+        try:
+            yield held[self][1]
+        except BaseException:
+            self._release_shared()  # a failed query may leave the connection unusable (a lake's transaction)
+            raise
+
+    @contextmanager
+    def shared_reads(self) -> Iterator[None]:
+        """Let this thread's reads of any store share one connection each until the block ends.
+
+        Opening a connection and preparing it costs about as much as a page's query, so a page run
+        inside one pays for one connection instead of one per query. A write in the block first
+        closes the shared connection (a file's writer waits for every reader, this one included), and
+        the next read opens another that sees it. Blocks nest: the outermost one closes.
+        """
+        if getattr(_shared, "held", None) is not None:
+            yield
+            return
+        _shared.held = {}
+        try:
+            yield
+        finally:
+            held, _shared.held = _shared.held, None
+            for stack, _ in held.values():
+                with suppress(Exception):
+                    stack.close()
+
+    def _release_shared(self) -> None:
+        """Close this thread's shared connection to this store, if it has one (before a write)."""
+        held = getattr(_shared, "held", None)
+        if held and self in held:
+            stack, _ = held.pop(self)
+            stack.close()
+
     @abc.abstractmethod
-    def read(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
-        """A connection that sees one consistent state of every table while it is open."""
+    def _read(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """A new connection that sees one consistent state of every table while it is open."""
 
     @abc.abstractmethod
     def write(self, work: Work[T]) -> T:
@@ -114,6 +166,8 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     """
     meta = schema.read_meta(con)  # once: on a lake each read of it is a query of the catalog
     derived.publish_state(con, meta)
+    if meta is not None and int(meta.get("schema_version", 0)) < schema.latest_schema():
+        return  # tables this code's macros read are not there yet: the writer migrates first (Store.upgrade)
     if not schema.macros_installed(con, meta):
         schema.create_temp_macros(con)
 

@@ -113,7 +113,7 @@ class FileStore(Store):
             path.unlink(missing_ok=True)
 
     @contextmanager
-    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def _read(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-only connection: a consistent view, no write can happen while it is open."""
         if not self.path.exists():
             raise TrackerError(f"There is no database at {self.path}.")
@@ -134,6 +134,7 @@ class FileStore(Store):
     def exclusive(self, wait_s: float | None = None) -> Iterator[None]:
         """Hold the file's write lock (no reader or writer in any process) without opening it."""
         wait_s = base.WRITE_WAIT_S if wait_s is None else wait_s
+        self._release_shared()  # this thread's own shared read would hold the writer off for good
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # Hold the gate only while waiting: new readers queue behind this writer.
         with flock(self._gate, fcntl.LOCK_EX, wait_s, "reading or writing"):

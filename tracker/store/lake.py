@@ -263,7 +263,7 @@ class LakeStore(Store):
         return found > 0
 
     @contextmanager
-    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def _read(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A cursor in one transaction: every query sees the same snapshot, whatever is committed meanwhile."""
         if not self.exists():
             raise TrackerError(f"{self.describe()} holds no tracker data yet: load a register (`sites`) or `restore`.")
@@ -281,6 +281,7 @@ class LakeStore(Store):
     def write(self, work: Work) -> object:
         """One transaction under the writers' lock; run again from the start if its commit conflicts."""
         deadline = time.monotonic() + base.WRITE_WAIT_S
+        self._release_shared()  # a shared read's snapshot would not see this write
         self._connection()  # opened (and the catalog created, under the lock) before this write takes the lock
         with self._lock(deadline):
             delay = 0.05

@@ -47,6 +47,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(file.read_text())
             set_meta(con, "schema_version", str(number))
     seed_rules(con)
+    refresh_spans(con)
 
 
 FIRST_RULES_REASON = "the first rules, from tracker.toml when the database was made"
@@ -70,6 +71,14 @@ def seed_rules(con: duckdb.DuckDBPyConnection, *, replace: bool = False) -> None
         "null as changes, $reason as reason, null::bigint as load_id",
         {**values, "reason": FIRST_RULES_REASON},
     )
+    refresh_spans(con)
+
+
+def refresh_spans(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild the spans in which the register's and the rules' versions count (after any of them is written)."""
+    from tracker import queries
+
+    queries.execute(con, "derive/spans_fill")
 
 
 def get_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
