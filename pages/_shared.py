@@ -106,7 +106,8 @@ def _changes(version: str, now: tuple, before: tuple):
     scope = {"region": now["region"], "cohort": now["cohort"]}
     status_now, status_before = frames_at("site_status", [now["as_of"], before["as_of"]], **scope)
     status = flag_rules.status_changes(status_before, status_now)
-    raised, cleared = flag_rules.flag_changes(frame("site_flags", **before), frame("site_flags", **now))
+    (flags_before,) = frames_at("flags_on", [before["as_of"]], **scope)  # no "since": a cheaper query
+    raised, cleared = flag_rules.flag_changes(flags_before, frame("site_flags", **now))
     return status, raised, cleared
 
 
