@@ -26,6 +26,8 @@ from tracker.errors import TrackerError
 from tracker.values import add_months, month_end
 
 if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
+
     from tracker.store import Store
 
 DEMO_DATA = ROOT / "data"  # the shipped demo programme's files
@@ -571,51 +573,57 @@ def _empty_or_demo(store: Store) -> Callable:
     return decide
 
 
-def _start(store: Store, register: bytes, meta: dict[str, str], user: str) -> None:
-    """Mark a new database as demo data, record its programme and load its register."""
-    from tracker.register import load_register
+def _start(con: DuckDBPyConnection, register: bytes, meta: dict[str, str], user: str, today: dt.date) -> None:
+    """Mark a new database as demo data, record its programme and load its register (the caller's write)."""
+    from tracker.ingest import read_incoming
+    from tracker.register import record_file
     from tracker.store import set_meta
     from tracker.store.schema import seed_rules
 
-    def mark(con) -> None:
-        set_meta(con, "is_demo", "true")
-        for key, value in meta.items():
-            set_meta(con, key, value)
-        seed_rules(con, replace=True)  # the new programme's own window (the store holds nothing yet)
-
-    store.write(mark)
-    result = load_register(store, "sites.csv", register, user=user)
+    set_meta(con, "is_demo", "true")
+    for key, value in meta.items():
+        set_meta(con, key, value)
+    seed_rules(con, replace=True)  # the new programme's own window (the store holds nothing yet)
+    result = record_file(con, read_incoming("sites.csv", register), user=user, today=today)
     if not result.ok:
         raise TrackerError(f"the demo register does not load: {result.problems[0]}")
 
 
 def _fill_from_files(store: Store, data_dir: Path, user: str) -> None:
-    from tracker.ingest import ingest_bytes
+    """The register and every return file in one write: each file validated and judged as ``ingest``
+    would judge it after the ones before it, with its own load-log line; the derived data made once."""
+    from tracker.config import current
+    from tracker.ingest import load_files, read_incoming
 
-    _start(store, (data_dir / "sites.csv").read_bytes(), {}, user)
-    for path in demo_files(data_dir):
-        result = ingest_bytes(store, path.name, path.read_bytes(), user=user)
-        if not result.ok:
-            raise TrackerError(f"a demo return file does not load: {result.problems[0]}")
+    register = (data_dir / "sites.csv").read_bytes()
+    limit = current().max_upload_bytes
+    files = [read_incoming(path.name, path.read_bytes(), limit) for path in demo_files(data_dir)]
+    today = dt.date.today()
+
+    def fill(con: DuckDBPyConnection) -> None:
+        _start(con, register, {}, user, today)
+        refused = [r for r in load_files(con, files, user=user, today=today) if not r.ok]
+        if refused:
+            raise TrackerError(f"a demo return file does not load: {refused[0].problems[0]}")
+
+    store.write(fill)
 
 
 def _fill_generated(store: Store, programme: Programme, meta: dict[str, str], user: str) -> None:
-    from tracker import derived, queries
-    from tracker.ingest import FileResult, next_ids, record_load, returns_frame
+    from tracker.ingest import FileResult, Writes
 
-    _start(store, to_csv(programme.register, contract.names(contract.REGISTER_COLUMNS)), meta, user)
+    register = to_csv(programme.register, contract.names(contract.REGISTER_COLUMNS))
+    today = dt.date.today()
 
-    def insert_all(con) -> None:
+    def fill(con: DuckDBPyConnection) -> None:
+        _start(con, register, meta, user, today)
+        writes = Writes(con, user)
         for name, rows in programme.files.items():
             done = FileResult(file=f"{name} (generated)", sha256=None, outcome="accepted", rows=len(rows))
-            load_id = record_load(con, "returns", done, user, new_returns=len(rows))
-            numbered = [{**r, "row": i} for i, r in enumerate(rows, start=2)]
-            con.register("incoming", returns_frame(numbered, next_ids(con)["return_id"]))
-            queries.execute(con, "insert_returns", load_id=load_id)
-            con.unregister("incoming")
-        derived.refresh(con)
+            writes.add(done, [{**r, "row": i} for i, r in enumerate(rows, start=2)], new_returns=len(rows))
+        writes.store()
 
-    store.write(insert_all)
+    store.write(fill)
 
 
 def demo_files(data_dir: Path) -> list[Path]:
