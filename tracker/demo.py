@@ -8,12 +8,14 @@ by mid-2011; the press stories of Nov 2010 reproduced as told).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
 import math
 import os
 import random
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -533,12 +535,50 @@ def open_with_demo(db: str | os.PathLike | None = None) -> Store:
 
     store = locate(db)
     if store.is_default:  # a file on this machine
-        if store.exists() and not store.readable():
-            store.remove()
-        if not store.exists():  # if another process builds it meanwhile, keep theirs
-            store.load_whole(lambda new: _fill_from_files(new, DEMO_DATA, "demo builder"), lambda con: False)
+        with _early_lock:
+            early = _early_build
+        if early is not None:
+            early.join()
+        _ensure_default(store)
     store.upgrade()
     return store
+
+
+def build_default_soon() -> None:
+    """On a first start, begin building the default demo database now, in a thread of its own.
+
+    The dashboard calls this before its own heavy imports (pandas, Altair): DuckDB's share of the
+    build runs meanwhile on the other core. ``open_with_demo`` waits for it. Does nothing when the
+    database is there, or another one is named (TRACKER_DB).
+    """
+    global _early_build
+    from tracker.store import locate
+
+    store = locate()
+    if not store.is_default or store.exists():
+        return
+    with _early_lock:
+        if _early_build is None:
+            _early_build = threading.Thread(target=_ensure_default_quietly, args=(store,), name="demo build")
+            _early_build.start()
+
+
+_early_build: threading.Thread | None = None
+_early_lock = threading.Lock()
+
+
+def _ensure_default(store: Store) -> None:
+    """Build the default database from the shipped demo files if it is missing or unreadable here."""
+    if store.exists() and not store.readable():
+        store.remove()
+    if not store.exists():  # if another process builds it meanwhile, keep theirs
+        store.load_whole(lambda new: _fill_from_files(new, DEMO_DATA, "demo builder"), lambda con: False)
+
+
+def _ensure_default_quietly(store: Store) -> None:
+    # A failure here is not lost: open_with_demo, in the page's own run, builds again and says why.
+    with contextlib.suppress(Exception):
+        _ensure_default(store)
 
 
 def build(store: Store, data_dir: Path, *, user: str = "demo builder") -> None:
