@@ -2,8 +2,12 @@
 
 import streamlit as st
 
-from pages import _shared
-from tracker.errors import TrackerError
+from tracker.demo import build_default_soon
+
+build_default_soon()  # a first start: the demo database builds while the pages' modules import
+
+from pages import _shared  # noqa: E402 - after the build has started
+from tracker.errors import TrackerError  # noqa: E402
 
 st.set_page_config(page_title="Pilot-site tracker", page_icon=":material/monitoring:", layout="wide")
 

@@ -1,8 +1,9 @@
 -- What an incoming file is compared with: the latest loaded version (void or not) of every
--- return of the sites in the registered relation `incoming_keys` (site_code, period_end), for
--- the months the file covers and for the latest $history months before its first month for
--- the site (what the data-quality checks read). Months after the file's are not needed.
--- The latest loaded version is the one no later version superseded (superseded_from is null).
+-- return of the sites in the registered relation `incoming_keys` (site_code, period_end) for
+-- the months the file covers, and the latest $history months with a return (not void) before its
+-- first month for the site (what the data-quality checks read, however gappy the history).
+-- Months after the file's are not needed. The latest loaded version is the one no later version
+-- superseded (superseded_from is null).
 with bounds as (
     select site_code, min(period_end) as first_in, max(period_end) as last_in
     from incoming_keys
@@ -15,6 +16,7 @@ latest as (
     inner join bounds as b using (site_code)
     where r.superseded_from is null
         and r.period_end <= b.last_in
+        and (r.period_end >= b.first_in or not r.is_void)
 )
 
 select * exclude (first_in, known_from, superseded_from)

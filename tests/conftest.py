@@ -69,6 +69,17 @@ def load_log(store: Store) -> list[dict]:
         return con.execute("select * from load_log order by load_id").df().to_dict("records")
 
 
+def everything_stored(store: Store) -> dict[str, list[tuple]]:
+    """Every row of every table a load writes, the derived ones included, and the load log without the
+    time of each load: what two ways of loading the same files must agree on."""
+    found = table_rows(store)
+    with store.read() as con:
+        for t in ("site_facts", "flag_log"):
+            found[t] = con.execute(f"select * from {t} order by all").fetchall()
+        found["load_log"] = con.execute("select * exclude (loaded_at) from load_log order by load_id").fetchall()
+    return found
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Run the tests of modules marked ``both_backends`` on each backend (unless marked ``file_only``)."""
     node = metafunc.definition
@@ -188,6 +199,11 @@ def _fill_fixture(store: Store, kind: str) -> None:
             assert result.outcome == "accepted", result.problems
 
 
+def _unused(folder: Path, stem: str, suffix: str) -> Path:
+    """``folder/<stem><suffix>``, numbered when that is taken: each copy in a test its own."""
+    return next(path for n in itertools.count() if not (path := folder / f"{stem}{n or ''}{suffix}").exists())
+
+
 @pytest.fixture(scope="session")
 def _fixture_templates(tmp_path_factory) -> dict:
     """The fixture programme built once per backend and kind; each test gets a copy (cheaper than a build)."""
@@ -206,7 +222,7 @@ def fixture_copy(backend, tmp_path, _fixture_templates, request, open_lake) -> C
                 template = FileStore(made.mktemp("tpl") / f"{kind}.duckdb")
                 _fill_fixture(template, kind)
                 _fixture_templates[key] = template.path
-            path = tmp_path / "fixture.duckdb"
+            path = _unused(tmp_path, "fixture", ".duckdb")
             shutil.copy(_fixture_templates[key], path)
             return FileStore(path)
         postgres = request.getfixturevalue("postgres")
@@ -217,7 +233,7 @@ def fixture_copy(backend, tmp_path, _fixture_templates, request, open_lake) -> C
             template.close()  # a template database may have no open sessions
             _fixture_templates[key] = (name, data)
         name, data = _fixture_templates[key]
-        copy_data = tmp_path / "fixture-data"
+        copy_data = _unused(tmp_path, "fixture", "-data")
         return open_lake(
             postgres.clone_lake(name, data, f"fixture_{os.getpid()}_{next(_lake_numbers)}", copy_data), copy_data
         )

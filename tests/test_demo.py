@@ -143,6 +143,51 @@ def test_some_returns_are_late_missing_resubmitted_or_slipped(demo_store):
     assert 0 < warnings < 100
 
 
+def test_the_demo_is_built_as_loading_its_files_one_by_one_would_build_it(tmp_path):
+    # A slice of the shipped files, cheap to load one by one: four months (the first warnings) and
+    # the resubmissions of two of them, built by the demo's bulk path and file by file with `ingest`.
+    from conftest import everything_stored
+
+    from tracker.ingest import ingest_bytes
+    from tracker.register import load_register
+    from tracker.store import set_meta
+    from tracker.store.schema import seed_rules
+
+    part = tmp_path / "data"
+    (part / "returns").mkdir(parents=True)
+    (part / "sites.csv").write_bytes((DEMO_DATA / "sites.csv").read_bytes())
+    for month in ("2010-12", "2011-01", "2011-02", "2011-03", "2011-03_resubmission_5KF", "2011-03_resubmission_5P9"):
+        name = f"returns/returns_{month}.csv"
+        (part / name).write_bytes((DEMO_DATA / name).read_bytes())
+    built = FileStore(tmp_path / "built.duckdb")
+    demo.build(built, part)
+    by_hand = FileStore(tmp_path / "by_hand.duckdb")
+    by_hand.write(lambda con: (set_meta(con, "is_demo", "true"), seed_rules(con, replace=True)))
+    assert load_register(by_hand, "sites.csv", (part / "sites.csv").read_bytes(), user="demo builder").ok
+    for path in demo.demo_files(part):
+        assert ingest_bytes(by_hand, path.name, path.read_bytes(), user="demo builder").ok
+    stored = everything_stored(built)
+    assert stored == everything_stored(by_hand)
+    with built.read() as con:
+        log = con.execute(
+            "select outcome, new_returns, superseded_returns, warning_count > 0 from load_log order by load_id"
+        ).fetchall()
+    assert log[-2:] == [("accepted", 0, 1, False)] * 2  # the resubmissions supersede
+    assert [line[3] for line in log[1:5]] == [False, True, True, True]  # warnings from January 2011 on
+    assert stored["site_facts"] and stored["flag_log"]
+
+
+def test_the_whole_demo_has_a_load_log_line_for_every_file_and_sound_derived_data(demo_store):
+    from tracker.integrity import check
+
+    with demo_store.read() as con:
+        log = con.execute("select file_name, outcome, row_count from load_log order by load_id").fetchall()
+    files = demo.demo_files(DEMO_DATA)
+    rows = [len(p.read_text().splitlines()) - 1 for p in files]
+    assert log == [("sites.csv", "accepted", 70)] + [(p.name, "accepted", n) for p, n in zip(files, rows, strict=True)]
+    assert check(demo_store) == []  # derived data equal to a fresh derivation, ids unique, loads whole
+
+
 def test_generator_is_deterministic_and_seed_dependent():
     first, again, other = demo.generate(), demo.generate(), demo.generate(seed=7)
     assert first == again

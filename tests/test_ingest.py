@@ -7,10 +7,11 @@ import io
 
 import openpyxl
 import pytest
-from conftest import DATA, HEADER, csv_bytes, ingest, load_log, table_rows
+from conftest import DATA, HEADER, TODAY, csv_bytes, everything_stored, ingest, load_log, table_rows
 
 from tracker import queries
 from tracker.errors import TrackerError
+from tracker.ingest import ingest_files
 from tracker.voids import void_return
 
 pytestmark = pytest.mark.both_backends
@@ -95,6 +96,41 @@ def test_dry_run_reports_what_would_change_and_writes_nothing(store):
     }  # 3 budgets, 3 recruits: no more
     assert table_rows(store) == before
     assert load_log(store) == log_before
+
+
+def test_files_loaded_in_one_write_are_judged_and_stored_as_if_loaded_one_by_one(fixture_copy):
+    # A store holding a void; then a month with a warning, the same file again, a resubmission of that
+    # month in the same write, a refused file, and the voided month sent again beside an unchanged row.
+    one_by_one, together = fixture_copy("loaded"), fixture_copy("loaded")
+    for store in (one_by_one, together):
+        void_return(store, "DDD", D(2010, 3, 31), "sent in error", user="tester")
+    april = csv_bytes("AAA,2010-04-30,12,5,4,2,1,0,2000,6000,2010-05-10,", "BBB,2010-04-30,4,2,1,0,0,0,0,11000,,")
+    files = [
+        ("april.csv", april),
+        ("april-again.csv", april),
+        ("april-resubmitted.csv", csv_bytes("AAA,2010-04-30,12,6,4,2,1,0,2100,6000,2010-05-20,Recounted.")),
+        ("unknown-site.csv", csv_bytes("ZZZ,2010-04-30,1,1,0,0,0,0,0,100,,")),
+        (
+            "march-again.csv",
+            csv_bytes(
+                "BBB,2010-03-31,3,1,0,0,0,0,0,12000,2010-04-15,First person recruited.",
+                "DDD,2010-03-31,2,1,0,0,0,0,0,4000,2010-04-16,",
+            ),
+        ),
+    ]
+    singles = [ingest(one_by_one, name, data) for name, data in files]
+    bulk = ingest_files(together, files, today=TODAY, user="tester")
+    assert [r.outcome for r in bulk] == ["accepted", "already loaded", "accepted", "refused", "accepted"]
+    assert [(len(r.new), len(r.superseded), r.unchanged) for r in bulk] == [
+        (2, 0, 0),
+        (0, 0, 0),
+        (0, 1, 0),
+        (0, 0, 0),
+        (1, 0, 1),
+    ]
+    assert [w.check for w in bulk[0].warnings] == ["count_fell"]
+    assert bulk == singles  # outcomes, changes, warnings, problems, notices and load ids alike
+    assert everything_stored(together) == everything_stored(one_by_one)
 
 
 def test_void_withdraws_a_return_as_a_new_version_with_who_and_why(store):

@@ -193,6 +193,29 @@ def test_the_default_database_is_built_from_the_demo_when_missing(monkeypatch, t
     assert sorted(p.name for p in store.path.parent.iterdir() if "building" in p.name) == []
 
 
+def test_a_first_start_begins_the_demo_build_at_once_and_the_page_waits_for_it(monkeypatch, tmp_path):
+    from tracker import demo
+
+    store = default_database(monkeypatch, tmp_path)
+    monkeypatch.setattr(demo, "_early_build", None)
+    demo.build_default_soon()  # dashboard.py, before its imports
+    early = demo._early_build
+    assert early is not None
+    demo.build_default_soon()  # another visitor's run meanwhile starts no second build
+    assert demo._early_build is early
+    assert open_with_demo().locator == store.locator  # the page's store: waits for the build
+    assert not early.is_alive()
+    with store.read() as con:
+        loads = con.execute("select count(*) from load_log where outcome = 'accepted'").fetchone()[0]
+    assert loads == 1 + len(demo.demo_files(demo.DEMO_DATA))  # the register and every return file
+    # With the database there, or another one named, nothing is started.
+    monkeypatch.setattr(demo, "_early_build", None)
+    demo.build_default_soon()
+    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "mine.duckdb"))
+    demo.build_default_soon()
+    assert demo._early_build is None and not (tmp_path / "mine.duckdb").exists()
+
+
 def written_by_a_newer_duckdb(path) -> None:
     """Make a database file claim storage version 999, as DuckDB 2.0's files do (DuckDB 1.5.5 then refuses it
     with the very message a real 2.0 file gives). The header's checksum is DuckDB's: 5381 xor, for every

@@ -8,12 +8,14 @@ by mid-2011; the press stories of Nov 2010 reproduced as told).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
 import math
 import os
 import random
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +28,8 @@ from tracker.errors import TrackerError
 from tracker.values import add_months, month_end
 
 if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
+
     from tracker.store import Store
 
 DEMO_DATA = ROOT / "data"  # the shipped demo programme's files
@@ -531,12 +535,50 @@ def open_with_demo(db: str | os.PathLike | None = None) -> Store:
 
     store = locate(db)
     if store.is_default:  # a file on this machine
-        if store.exists() and not store.readable():
-            store.remove()
-        if not store.exists():  # if another process builds it meanwhile, keep theirs
-            store.load_whole(lambda new: _fill_from_files(new, DEMO_DATA, "demo builder"), lambda con: False)
+        with _early_lock:
+            early = _early_build
+        if early is not None:
+            early.join()
+        _ensure_default(store)
     store.upgrade()
     return store
+
+
+def build_default_soon() -> None:
+    """On a first start, begin building the default demo database now, in a thread of its own.
+
+    The dashboard calls this before its own heavy imports (pandas, Altair): DuckDB's share of the
+    build runs meanwhile on the other core. ``open_with_demo`` waits for it. Does nothing when the
+    database is there, or another one is named (TRACKER_DB).
+    """
+    global _early_build
+    from tracker.store import locate
+
+    store = locate()
+    if not store.is_default or store.exists():
+        return
+    with _early_lock:
+        if _early_build is None:
+            _early_build = threading.Thread(target=_ensure_default_quietly, args=(store,), name="demo build")
+            _early_build.start()
+
+
+_early_build: threading.Thread | None = None
+_early_lock = threading.Lock()
+
+
+def _ensure_default(store: Store) -> None:
+    """Build the default database from the shipped demo files if it is missing or unreadable here."""
+    if store.exists() and not store.readable():
+        store.remove()
+    if not store.exists():  # if another process builds it meanwhile, keep theirs
+        store.load_whole(lambda new: _fill_from_files(new, DEMO_DATA, "demo builder"), lambda con: False)
+
+
+def _ensure_default_quietly(store: Store) -> None:
+    # A failure here is not lost: open_with_demo, in the page's own run, builds again and says why.
+    with contextlib.suppress(Exception):
+        _ensure_default(store)
 
 
 def build(store: Store, data_dir: Path, *, user: str = "demo builder") -> None:
@@ -571,51 +613,57 @@ def _empty_or_demo(store: Store) -> Callable:
     return decide
 
 
-def _start(store: Store, register: bytes, meta: dict[str, str], user: str) -> None:
-    """Mark a new database as demo data, record its programme and load its register."""
-    from tracker.register import load_register
+def _start(con: DuckDBPyConnection, register: bytes, meta: dict[str, str], user: str, today: dt.date) -> None:
+    """Mark a new database as demo data, record its programme and load its register (the caller's write)."""
+    from tracker.ingest import read_incoming
+    from tracker.register import record_file
     from tracker.store import set_meta
     from tracker.store.schema import seed_rules
 
-    def mark(con) -> None:
-        set_meta(con, "is_demo", "true")
-        for key, value in meta.items():
-            set_meta(con, key, value)
-        seed_rules(con, replace=True)  # the new programme's own window (the store holds nothing yet)
-
-    store.write(mark)
-    result = load_register(store, "sites.csv", register, user=user)
+    set_meta(con, "is_demo", "true")
+    for key, value in meta.items():
+        set_meta(con, key, value)
+    seed_rules(con, replace=True)  # the new programme's own window (the store holds nothing yet)
+    result = record_file(con, read_incoming("sites.csv", register), user=user, today=today)
     if not result.ok:
         raise TrackerError(f"the demo register does not load: {result.problems[0]}")
 
 
 def _fill_from_files(store: Store, data_dir: Path, user: str) -> None:
-    from tracker.ingest import ingest_bytes
+    """The register and every return file in one write: each file validated and judged as ``ingest``
+    would judge it after the ones before it, with its own load-log line; the derived data made once."""
+    from tracker.config import current
+    from tracker.ingest import load_files, read_incoming
 
-    _start(store, (data_dir / "sites.csv").read_bytes(), {}, user)
-    for path in demo_files(data_dir):
-        result = ingest_bytes(store, path.name, path.read_bytes(), user=user)
-        if not result.ok:
-            raise TrackerError(f"a demo return file does not load: {result.problems[0]}")
+    register = (data_dir / "sites.csv").read_bytes()
+    limit = current().max_upload_bytes
+    files = [read_incoming(path.name, path.read_bytes(), limit) for path in demo_files(data_dir)]
+    today = dt.date.today()
+
+    def fill(con: DuckDBPyConnection) -> None:
+        _start(con, register, {}, user, today)
+        refused = [r for r in load_files(con, files, user=user, today=today) if not r.ok]
+        if refused:
+            raise TrackerError(f"a demo return file does not load: {refused[0].problems[0]}")
+
+    store.write(fill)
 
 
 def _fill_generated(store: Store, programme: Programme, meta: dict[str, str], user: str) -> None:
-    from tracker import derived, queries
-    from tracker.ingest import FileResult, next_ids, record_load, returns_frame
+    from tracker.ingest import FileResult, Writes
 
-    _start(store, to_csv(programme.register, contract.names(contract.REGISTER_COLUMNS)), meta, user)
+    register = to_csv(programme.register, contract.names(contract.REGISTER_COLUMNS))
+    today = dt.date.today()
 
-    def insert_all(con) -> None:
+    def fill(con: DuckDBPyConnection) -> None:
+        _start(con, register, meta, user, today)
+        writes = Writes(con, user)
         for name, rows in programme.files.items():
             done = FileResult(file=f"{name} (generated)", sha256=None, outcome="accepted", rows=len(rows))
-            load_id = record_load(con, "returns", done, user, new_returns=len(rows))
-            numbered = [{**r, "row": i} for i, r in enumerate(rows, start=2)]
-            con.register("incoming", returns_frame(numbered, next_ids(con)["return_id"]))
-            queries.execute(con, "insert_returns", load_id=load_id)
-            con.unregister("incoming")
-        derived.refresh(con)
+            writes.add(done, [{**r, "row": i} for i, r in enumerate(rows, start=2)], new_returns=len(rows))
+        writes.store()
 
-    store.write(insert_all)
+    store.write(fill)
 
 
 def demo_files(data_dir: Path) -> list[Path]:

@@ -3,6 +3,10 @@
 One file is one transaction: a file is loaded whole or not at all, and every
 attempt (accepted, refused or already loaded) leaves exactly one row in
 ``load_log``. The same functions serve the command line and the dashboard.
+
+Several files can also go in one transaction (``ingest_files``; the demo build): each is read,
+validated and judged by the same code, against the store as the files before it leave it, and
+gets its own load-log line; the rows are inserted together and the derived data made once.
 """
 
 from __future__ import annotations
@@ -21,12 +25,28 @@ from tracker import contract, derived, queries
 from tracker.config import Config, current
 from tracker.errors import FileRefused, Problem, TrackerError
 from tracker.quality import SPEND_HISTORY_MONTHS, QualityWarning, check_returns
-from tracker.readers import read_table
+from tracker.readers import Table, read_table
 from tracker.store import Store, get_meta, programme_config
 from tracker.validate import SiteInfo, validate_returns
 from tracker.values import uk_date
 
 RETURN_FIELDS = (*contract.RETURN_COUNT_COLUMNS, *contract.RETURN_MONEY_COLUMNS, "submitted_on", "commentary")
+LOAD_LOG_COLUMNS = (
+    "load_id",
+    "kind",
+    "file_name",
+    "sha256",
+    "row_count",
+    "outcome",
+    "loaded_by",
+    "loaded_at",
+    "new_returns",
+    "superseded_returns",
+    "unchanged_returns",
+    "warning_count",
+    "error_summary",
+    "note",
+)
 
 
 @dataclass
@@ -93,13 +113,10 @@ def next_ids(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {name: int(value) for name, value in row.items()}
 
 
-def record_load(con: duckdb.DuckDBPyConnection, kind: str, result: FileResult, user: str, **counts: object) -> int:
-    """Add the load-log line for one file or command (inside the caller's transaction); gives its id."""
-    summary = None
-    if result.problems:
-        summary = "\n".join(str(p) for p in result.problems)
-    params = dict(
-        load_id=next_ids(con)["load_id"],
+def load_line(kind: str, result: FileResult, user: str, load_id: int, **counts: object) -> dict:
+    """The load-log line for one file or command, under the id the writer allocated."""
+    line = dict(
+        load_id=load_id,
         kind=kind,
         file_name=result.file,
         sha256=result.sha256,
@@ -111,12 +128,29 @@ def record_load(con: duckdb.DuckDBPyConnection, kind: str, result: FileResult, u
         superseded_returns=0,
         unchanged_returns=0,
         warning_count=0,
-        error_summary=summary,
+        error_summary="\n".join(str(p) for p in result.problems) if result.problems else None,
         note=None,
     )
-    params.update(counts)
-    queries.execute(con, "insert_load_log", **params)
-    return params["load_id"]
+    line.update(counts)
+    return line
+
+
+def insert_load_lines(con: duckdb.DuckDBPyConnection, lines: list[dict]) -> None:
+    """Add load-log lines (inside the caller's transaction)."""
+    frame = pd.DataFrame(lines, columns=LOAD_LOG_COLUMNS)
+    for col in ("sha256", "error_summary", "note"):
+        frame[col] = frame[col].astype("object")  # a column of blanks is still text
+    frame["loaded_at"] = pd.to_datetime(frame["loaded_at"]).astype("datetime64[s]")
+    con.register("incoming_loads", frame)
+    queries.execute(con, "insert_load_log")
+    con.unregister("incoming_loads")
+
+
+def record_load(con: duckdb.DuckDBPyConnection, kind: str, result: FileResult, user: str, **counts: object) -> int:
+    """Add the load-log line for one file or command (inside the caller's transaction); gives its id."""
+    line = load_line(kind, result, user, next_ids(con)["load_id"], **counts)
+    insert_load_lines(con, [line])
+    return line["load_id"]
 
 
 def _sites(con: duckdb.DuckDBPyConnection, today: dt.date) -> dict[str, SiteInfo]:
@@ -143,48 +177,103 @@ def _same(a: object, b: object) -> bool:
     return a == b
 
 
-def _plan(con: duckdb.DuckDBPyConnection, records: list[dict], result: FileResult) -> pd.DataFrame:
-    """Sort rows into new, superseding and unchanged; return the previous versions seen."""
-    keys = pd.DataFrame(
-        {"site_code": [r["site_code"] for r in records], "period_end": [r["period_end"] for r in records]}
-    )
-    keys["period_end"] = pd.to_datetime(keys["period_end"]).astype("datetime64[s]")
-    con.register("incoming_keys", keys)
+@dataclass
+class Incoming:
+    """A returns file as read, before it is checked against the store: its cells, or why it cannot be read."""
+
+    name: str
+    sha256: str
+    table: Table | None
+    problems: list[Problem]
+
+    @property
+    def rows(self) -> int:
+        """How many data rows it has (none when it cannot be read)."""
+        return len(self.table.rows) if self.table is not None else 0
+
+
+def read_incoming(name: str, data: bytes, max_bytes: int | None = None) -> Incoming:
+    """Read a file's cells (outside any write: reading needs no lock), refusing one over ``max_bytes``."""
+    digest = sha256(data)
+    if max_bytes is not None and len(data) > max_bytes:
+        too_big = f"the file is {len(data):,} bytes; the limit is {max_bytes:,} bytes"
+        return Incoming(name, digest, None, [Problem(name, too_big)])
     try:
-        # the previous month and the months the spend check reads, however gappy the site's history
-        latest = queries.frame(con, "latest_versions_for_incoming", history=SPEND_HISTORY_MONTHS + 1)
-    finally:
-        con.unregister("incoming_keys")
-    by_key = {(r.site_code, _date(r.period_end)): r for r in latest.itertuples(index=False)}
+        return Incoming(name, digest, read_table(name, data), [])
+    except FileRefused as exc:
+        return Incoming(name, digest, None, exc.problems)
+
+
+class Latest:
+    """The latest loaded version (void or not) of each return the files of one write touch, and of the
+    months before them that the data-quality checks read: read from the store once, then kept up to
+    date with what each file adds, so that every file is judged as if the files before it were committed.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, records: list[dict]):
+        self.by_site: dict[str, dict[dt.date, dict]] = {}
+        if not records:
+            return
+        keys = pd.DataFrame(
+            {"site_code": [r["site_code"] for r in records], "period_end": [r["period_end"] for r in records]}
+        )
+        keys["period_end"] = pd.to_datetime(keys["period_end"]).astype("datetime64[s]")
+        con.register("incoming_keys", keys)
+        try:
+            # the previous month and the months the spend check reads, however gappy the site's history
+            cur = queries.execute(con, "latest_versions_for_incoming", history=SPEND_HISTORY_MONTHS + 1)
+            names = [d[0] for d in cur.description]
+            rows = [dict(zip(names, values, strict=True)) for values in cur.fetchall()]
+        finally:
+            con.unregister("incoming_keys")
+        for row in rows:
+            self.by_site.setdefault(row["site_code"], {})[row["period_end"]] = row
+
+    def of_sites(self, records: list[dict]) -> list[dict]:
+        """Every version held for the sites in ``records`` (a superset of what checking them reads)."""
+        codes = dict.fromkeys(r["site_code"] for r in records)
+        return [row for code in codes for row in self.by_site.get(code, {}).values()]
+
+    def add(self, records: list[dict]) -> None:
+        """Records just accepted are now the latest versions of their months."""
+        for rec in records:
+            self.by_site.setdefault(rec["site_code"], {})[rec["period_end"]] = {**rec, "is_void": False}
+
+
+def _plan(records: list[dict], latest: list[dict], result: FileResult) -> None:
+    """Sort rows into new, superseding and unchanged against the latest versions."""
+    by_key = {(r["site_code"], r["period_end"]): r for r in latest}
     for rec in records:
         old = by_key.get((rec["site_code"], rec["period_end"]))
         change = Change(rec["site_code"], rec["period_end"], rec["row"])
-        if old is None or old.is_void:
+        if old is None or old["is_void"]:
             result.new.append(change)
             continue
-        diffs = {f: (getattr(old, f), rec[f]) for f in RETURN_FIELDS if not _same(getattr(old, f), rec[f])}
+        diffs = {f: (old[f], rec[f]) for f in RETURN_FIELDS if not _same(old[f], rec[f])}
         if diffs:
             change.differences = diffs
             result.superseded.append(change)
         else:
             result.unchanged += 1
-    return latest
 
 
-def returns_frame(records: list[dict], first_return_id: int) -> pd.DataFrame:
-    """Typed return rows as the frame that sql/insert_returns.sql reads as `incoming`, numbered in order."""
-    columns = ["return_id", "source_row", "site_code", "period_end", *RETURN_FIELDS, "is_void", "void_reason"]
+def returns_frame(records: list[dict], first_return_id: int, load_ids: list[int]) -> pd.DataFrame:
+    """Typed return rows as the frame that sql/insert_returns.sql reads as `incoming`, numbered in order,
+    each with the load it came in (``load_ids``, one per record)."""
+    columns = ["return_id", "load_id", "source_row", "site_code", "period_end", *RETURN_FIELDS]
+    columns += ["is_void", "void_reason"]
     rows = [
         {
             **{f: rec[f] for f in RETURN_FIELDS},
             "return_id": first_return_id + i,
+            "load_id": load_id,
             "source_row": rec["row"],
             "site_code": rec["site_code"],
             "period_end": rec["period_end"],
             "is_void": False,
             "void_reason": None,
         }
-        for i, rec in enumerate(records)
+        for i, (rec, load_id) in enumerate(zip(records, load_ids, strict=True))
     ]
     df = pd.DataFrame(rows, columns=columns)
     for col in contract.RETURN_COUNT_COLUMNS:
@@ -195,6 +284,177 @@ def returns_frame(records: list[dict], first_return_id: int) -> pd.DataFrame:
         df[col] = pd.to_datetime(df[col]).astype("datetime64[s]")
     df["commentary"] = df["commentary"].astype("object")
     return df
+
+
+class Writes:
+    """What one write stores for the files it loads, numbered as it goes and inserted in bulk: each
+    file's load-log line, the returns it adds or changes and their warnings; the derived data once."""
+
+    ROWS_PER_INSERT = 50_000  # returns held before they are inserted (memory stays bounded at any size)
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, user: str):
+        ids = next_ids(con)
+        self.con, self.user = con, user
+        self.next_load, self.next_return = ids["load_id"], ids["return_id"]
+        self.first_return, self.first_warning = ids["return_id"], ids["warning_id"]
+        self.loads: list[dict] = []
+        self.returns: list[dict] = []
+        self.return_loads: list[int] = []
+        self.warnings: list[dict] = []
+
+    def add(
+        self,
+        result: FileResult,
+        records: list[dict] = (),
+        warnings: list[QualityWarning] = (),
+        **counts: object,
+    ) -> int:
+        """Number one returns file's load-log line, its returns (in the order given) and its warnings; gives its
+        load id. ``counts`` are the line's counts of returns (new, superseded...)."""
+        load_id = self.next_load
+        self.next_load += 1
+        self.loads.append(load_line("returns", result, self.user, load_id, **counts))
+        numbered = {}
+        for rec in records:
+            numbered[(rec["site_code"], rec["period_end"])] = self.next_return + len(self.returns)
+            self.returns.append(rec)
+            self.return_loads.append(load_id)
+        for w in warnings:
+            self.warnings.append(
+                {
+                    "position": len(self.warnings),
+                    "return_id": numbered[(w.site_code, w.period_end)],
+                    "site_code": w.site_code,
+                    "period_end": w.period_end,
+                    "check_name": w.check,
+                    "column_name": w.column,
+                    "message": w.message,
+                }
+            )
+        if len(self.returns) >= self.ROWS_PER_INSERT:
+            self._insert_returns()
+        return load_id
+
+    def _insert_returns(self) -> None:
+        self.con.register("incoming", returns_frame(self.returns, self.next_return, self.return_loads))
+        queries.execute(self.con, "insert_returns")
+        self.con.unregister("incoming")
+        self.next_return += len(self.returns)
+        self.returns, self.return_loads = [], []
+
+    def store(self) -> None:
+        """Insert everything added, then bring the derived data up to date once (the caller's transaction)."""
+        if self.loads:
+            insert_load_lines(self.con, self.loads)
+        if self.returns:
+            self._insert_returns()
+        if self.warnings:
+            self.con.register("incoming_warnings", pd.DataFrame(self.warnings))
+            queries.execute(self.con, "insert_warnings", first_warning_id=self.first_warning)
+            self.con.unregister("incoming_warnings")
+        if self.next_return > self.first_return:  # returns were added
+            derived.refresh(self.con, first_return_id=self.first_return)
+
+
+def load_files(
+    con: duckdb.DuckDBPyConnection,
+    files: list[Incoming],
+    *,
+    user: str,
+    today: dt.date,
+    cfg: Config | None = None,
+    dry_run: bool = False,
+) -> list[FileResult]:
+    """Check each file in turn against the store as the files before it leave it and, unless a dry run,
+    store them (inside the caller's transaction): each its own load-log line, the returns it adds or
+    changes, its warnings; then the derived data, once.
+    """
+    # Inside the write (or the dry run's read): what is stored cannot change meanwhile, and a
+    # rerun after a commit conflict starts again from here.
+    settings = cfg or programme_config(con)
+    sites = _sites(con, today)
+    demo_notice = get_meta(con, "is_demo") == "true"
+    checked: list[tuple[list[dict] | None, list[Problem]]] = []  # each file's typed rows, else its problems
+    for file in files:
+        try:
+            records = validate_returns(file.table, sites, settings, today) if file.table is not None else None
+            checked.append((records, file.problems))
+        except FileRefused as exc:
+            checked.append((None, exc.problems))
+    earlier = {
+        sha: (name, loaded_at)
+        for sha, name, loaded_at in queries.execute(
+            con, "accepted_files", sha256s=sorted({f.sha256 for f in files}), kind="returns"
+        ).fetchall()
+    }
+    latest = Latest(con, [rec for records, _ in checked for rec in records or ()])
+    writes = None if dry_run else Writes(con, user)
+    results = []
+    for file, (records, problems) in zip(files, checked, strict=True):
+        result = FileResult(file=file.name, sha256=file.sha256, outcome="refused", dry_run=dry_run, rows=file.rows)
+        if demo_notice:
+            result.notices.append(
+                "This database holds the synthetic demo programme; loading real returns into it mixes the two. "
+                "Use --db or TRACKER_DB for a database of your own."
+            )
+        changed: list[dict] = []
+        if file.sha256 in earlier:
+            name, loaded_at = earlier[file.sha256]
+            result.outcome = "already loaded"
+            result.notices.append(
+                f"{file.name}: the same file was loaded on {uk_date(loaded_at.date())} as {name}; nothing changed"
+            )
+        elif records is None:
+            result.problems = list(problems)
+        else:
+            result.outcome = "accepted"
+            held = latest.of_sites(records)
+            _plan(records, held, result)
+            keys = {(c.site_code, c.period_end) for c in (*result.new, *result.superseded)}
+            warnings = check_returns(records, held, sites, settings)
+            result.warnings = [w for w in warnings if (w.site_code, w.period_end) in keys]
+            changed = sorted((r for r in records if (r["site_code"], r["period_end"]) in keys), key=lambda r: r["row"])
+            latest.add(changed)
+            earlier[file.sha256] = (file.name, _now())
+        if writes is not None:
+            counts = {}
+            if result.outcome == "accepted":
+                counts = dict(
+                    new_returns=len(result.new),
+                    superseded_returns=len(result.superseded),
+                    unchanged_returns=result.unchanged,
+                    warning_count=len(result.warnings),
+                )
+            result.load_id = writes.add(result, changed, result.warnings, **counts)
+        results.append(result)
+    if writes is not None:
+        writes.store()
+    return results
+
+
+def ingest_files(
+    store: Store,
+    files: list[tuple[str, bytes]],
+    *,
+    user: str | None = None,
+    dry_run: bool = False,
+    today: dt.date | None = None,
+    cfg: Config | None = None,
+) -> list[FileResult]:
+    """Validate several returns files and load them in ONE transaction, in the order given (or, in a dry
+    run, only report): each is judged exactly as ``ingest_bytes`` would judge it after the ones before it."""
+    limits = cfg or current()
+    incoming = [read_incoming(name, data, limits.max_upload_bytes) for name, data in files]
+    today = today or dt.date.today()
+    user = user or current_user()
+
+    def check_and_load(con: duckdb.DuckDBPyConnection) -> list[FileResult]:
+        return load_files(con, incoming, user=user, today=today, cfg=cfg, dry_run=dry_run)
+
+    if dry_run:
+        with store.read() as con:
+            return check_and_load(con)
+    return store.write(check_and_load)
 
 
 def ingest_bytes(
@@ -208,106 +468,7 @@ def ingest_bytes(
     cfg: Config | None = None,
 ) -> FileResult:
     """Validate one returns file and load it in one transaction (or, in a dry run, only report)."""
-    limits = cfg or current()
-    today = today or dt.date.today()
-    user = user or current_user()
-    table, rows, unreadable, digest = None, 0, [], sha256(data)
-    if len(data) > limits.max_upload_bytes:
-        unreadable = [Problem(name, f"the file is {len(data):,} bytes; the limit is {limits.max_upload_bytes:,} bytes")]
-    else:
-        try:
-            table = read_table(name, data)
-            rows = len(table.rows)
-        except FileRefused as exc:
-            unreadable = exc.problems
-
-    def check_and_load(con: duckdb.DuckDBPyConnection) -> FileResult:
-        # Inside the write (or the dry run's read): what is stored cannot change meanwhile, and a
-        # rerun after a commit conflict starts again from here.
-        result = FileResult(file=name, sha256=digest, outcome="refused", dry_run=dry_run, rows=rows)
-        result.problems = list(unreadable)
-        settings = cfg or programme_config(con)
-        if get_meta(con, "is_demo") == "true":
-            result.notices.append(
-                "This database holds the synthetic demo programme; loading real returns into it mixes the two. "
-                "Use --db or TRACKER_DB for a database of your own."
-            )
-        earlier = queries.execute(con, "accepted_file", sha256=result.sha256, kind="returns").fetchone()
-        if earlier is not None:
-            result.outcome = "already loaded"
-            result.problems = []
-            result.notices.append(
-                f"{name}: the same file was loaded on {uk_date(earlier[2].date())} as {earlier[1]}; nothing changed"
-            )
-        elif table is not None:
-            sites = _sites(con, today)
-            try:
-                records = validate_returns(table, sites, settings, today)
-            except FileRefused as exc:
-                result.problems = exc.problems
-            else:
-                result.outcome = "accepted"
-                latest = _plan(con, records, result)
-                changed = {(c.site_code, c.period_end) for c in (*result.new, *result.superseded)}
-                result.warnings = check_returns(records, latest, sites, settings)
-                result.warnings = [w for w in result.warnings if (w.site_code, w.period_end) in changed]
-                if not dry_run:
-                    _write_returns(
-                        con, result, [r for r in records if (r["site_code"], r["period_end"]) in changed], user
-                    )
-                return result
-        if not dry_run:
-            result.load_id = record_load(con, "returns", result, user)
-        return result
-
-    if dry_run:
-        with store.read() as con:
-            return check_and_load(con)
-    return store.write(check_and_load)
-
-
-def _write_returns(con: duckdb.DuckDBPyConnection, result: FileResult, records: list[dict], user: str) -> None:
-    """Store an accepted file's new and changed returns, its warnings and its load-log line (caller's transaction)."""
-    result.load_id = record_load(
-        con,
-        "returns",
-        result,
-        user,
-        new_returns=len(result.new),
-        superseded_returns=len(result.superseded),
-        unchanged_returns=result.unchanged,
-        warning_count=len(result.warnings),
-    )
-    if not records:
-        return
-    ids = next_ids(con)
-    incoming = returns_frame(sorted(records, key=lambda r: r["row"]), ids["return_id"])
-    con.register("incoming", incoming)
-    queries.execute(con, "insert_returns", load_id=result.load_id)
-    con.unregister("incoming")
-    numbered = {
-        (code, _date(period)): rid
-        for rid, code, period in incoming[["return_id", "site_code", "period_end"]].itertuples(index=False)
-    }
-    derived.refresh(con, first_return_id=ids["return_id"])
-    if result.warnings:
-        warnings = pd.DataFrame(
-            [
-                {
-                    "position": position,
-                    "return_id": numbered[(w.site_code, w.period_end)],
-                    "site_code": w.site_code,
-                    "period_end": w.period_end,
-                    "check_name": w.check,
-                    "column_name": w.column,
-                    "message": w.message,
-                }
-                for position, w in enumerate(result.warnings)
-            ]
-        )
-        con.register("incoming_warnings", warnings)
-        queries.execute(con, "insert_warnings", first_warning_id=ids["warning_id"])
-        con.unregister("incoming_warnings")
+    return ingest_files(store, [(name, data)], user=user, dry_run=dry_run, today=today, cfg=cfg)[0]
 
 
 def refuse(

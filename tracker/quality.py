@@ -29,13 +29,12 @@ class QualityWarning:
     message: str
 
 
-def _figures(latest: pd.DataFrame, records: list[dict]) -> dict[tuple[str, dt.date], dict]:
+def _figures(latest: list[dict], records: list[dict]) -> dict[tuple[str, dt.date], dict]:
     """The figures each site-month will have once the file is in: the file wins over the database."""
     merged: dict[tuple[str, dt.date], dict] = {}
-    for row in latest.to_dict("records"):
+    for row in latest:
         if not row["is_void"]:
-            period = pd.Timestamp(row["period_end"]).date()
-            merged[(row["site_code"], period)] = row
+            merged[(row["site_code"], row["period_end"])] = row
     for rec in records:
         merged[(rec["site_code"], rec["period_end"])] = rec
     return merged
@@ -46,9 +45,13 @@ def _add(found: list[QualityWarning], code: str, period: dt.date, check: str, co
 
 
 def check_returns(
-    records: list[dict], latest: pd.DataFrame, sites: Mapping[str, SiteInfo], cfg: Config
+    records: list[dict], latest: list[dict], sites: Mapping[str, SiteInfo], cfg: Config
 ) -> list[QualityWarning]:
-    """Every warning raised by the rows of a file, read against the site's other months."""
+    """Every warning raised by the rows of a file, read against the site's other months.
+
+    ``latest`` holds the latest stored version of (at least) the month before each row and the
+    SPEND_HISTORY_MONTHS months with a return before it; more months of the same sites change nothing.
+    """
     figures = _figures(latest, records)
     by_site: dict[str, list[dt.date]] = {}
     for code, period in figures:

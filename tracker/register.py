@@ -34,8 +34,8 @@ from tracker import contract, derived, queries
 from tracker.config import Config
 from tracker.errors import FileRefused, Problem
 from tracker.history import Version, change, correct, in_effect
-from tracker.ingest import FileResult, current_user, next_ids, record_load, sha256
-from tracker.readers import Table, read_table
+from tracker.ingest import FileResult, Incoming, current_user, next_ids, read_incoming, record_load
+from tracker.readers import Table
 from tracker.store import Store, programme_config
 from tracker.validate import validate_register
 from tracker.values import uk_date
@@ -246,39 +246,52 @@ def load_register(
     today: dt.date | None = None,
 ) -> FileResult:
     """Record a validated register file as a change to the register's history, in one transaction."""
-    user = user or current_user()
-    today = today or dt.date.today()
-    table, unreadable = None, []
-    try:
-        table = read_table(name, data)
-    except FileRefused as exc:
-        unreadable = exc.problems
+    incoming = read_incoming(name, data)
+    options = dict(
+        user=user or current_user(),
+        cfg=cfg,
+        effective_from=effective_from,
+        correction=correction,
+        reason=reason,
+        today=today or dt.date.today(),
+    )
+    return store.write(lambda con: record_file(con, incoming, **options))
 
-    def check_and_load(con: duckdb.DuckDBPyConnection) -> FileResult:
-        result = FileResult(file=name, sha256=sha256(data), outcome="refused", problems=list(unreadable))
-        records = None
-        if table is not None:
-            result.rows = len(table.rows)
-            try:  # validated against this database's own regions where it has them
-                records = validate_register(table, cfg or programme_config(con))
-            except FileRefused as exc:
-                result.problems = exc.problems
-        if records is None:
-            result.load_id = record_load(con, "register", result, user)
-            return result
-        return record(
-            con,
-            result,
-            records,
-            whole=True,
-            effective_from=effective_from,
-            correction=correction,
-            reason=reason,
-            user=user,
-            today=today,
-        )
 
-    return store.write(check_and_load)
+def record_file(
+    con: duckdb.DuckDBPyConnection,
+    incoming: Incoming,
+    *,
+    user: str,
+    today: dt.date,
+    cfg: Config | None = None,
+    effective_from: dt.date | None = None,
+    correction: bool = False,
+    reason: str | None = None,
+) -> FileResult:
+    """Check a register file (already read) and record it inside the caller's write (refusals logged too)."""
+    result = FileResult(file=incoming.name, sha256=incoming.sha256, outcome="refused", problems=list(incoming.problems))
+    records = None
+    if incoming.table is not None:
+        result.rows = incoming.rows
+        try:  # validated against this database's own regions where it has them
+            records = validate_register(incoming.table, cfg or programme_config(con))
+        except FileRefused as exc:
+            result.problems = exc.problems
+    if records is None:
+        result.load_id = record_load(con, "register", result, user)
+        return result
+    return record(
+        con,
+        result,
+        records,
+        whole=True,
+        effective_from=effective_from,
+        correction=correction,
+        reason=reason,
+        user=user,
+        today=today,
+    )
 
 
 def edit_site(

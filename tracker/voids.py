@@ -30,12 +30,12 @@ def void_return(store: Store, site_code: str, period_end: dt.date, reason: str, 
         row = {"row": None, "site_code": site_code, "period_end": period_end}
         row.update(dict.fromkeys(RETURN_FIELDS))
         return_id = next_ids(con)["return_id"]
-        frame = returns_frame([row], return_id)
+        frame = returns_frame([row], return_id, [load_id])
         frame["is_void"] = True
         frame["void_reason"] = reason.strip()
         frame["source_row"] = pd.array([None], dtype="Int64")
         con.register("incoming", frame)
-        queries.execute(con, "insert_returns", load_id=load_id)
+        queries.execute(con, "insert_returns")
         con.unregister("incoming")
         derived.refresh(con, first_return_id=return_id)
         return load_id
