@@ -19,12 +19,16 @@ PAGES = [
 
 BOARD = PAGES[-1]
 
-# WCAG 2.2 target size (2.5.8): Streamlit's date input draws its day and month as 18 × 20 px targets,
-# under the 24 × 24 px minimum, and no theme option sizes them. This rule reaches that widget alone
-# (reported upstream: README, "Accessibility statement").
-DATE_SEGMENTS_CSS = """<style>
+# Two gaps in Streamlit's widgets that no theme option reaches, each mended by a rule aimed at that widget
+# alone (reported upstream: README, "Accessibility statement"):
+# - target size (WCAG 2.2, 2.5.8): the date input draws its day and month as 18 × 20 px targets, under 24 × 24;
+# - focus visible (2.4.7): a focused page link (the sidebar's menu, st.page_link) only tints its background
+#   (1.1:1), so a keyboard user cannot see where they are; an outline in the link's own colour.
+WIDGET_CSS = """<style>
 [data-testid="stDateInputField"] [role="spinbutton"] {min-width: 24px; min-height: 24px; line-height: 24px;
   text-align: center;}
+[data-testid="stSidebarNavLink"]:focus-visible, [data-testid="stPageLink-NavLink"]:focus-visible {
+  outline: 2px solid currentColor; outline-offset: 1px;}
 </style>"""
 
 # With sign-in configured (a shared server), an anonymous visitor sees the sign-in page and nothing else.
@@ -34,7 +38,7 @@ if anonymous:
     _shared.sign_in_page()
 _shared.identity()  # stops here for a signed-in account that is not on the allow-list
 _shared.routing.active = True
-st.html(DATE_SEGMENTS_CSS)
+st.html(WIDGET_CSS)
 try:
     if page is not BOARD:  # the board reads its view from the URL alone and draws no sidebar
         _shared.sidebar_filters()
