@@ -501,12 +501,17 @@ def user_name() -> str:
     return identity().label
 
 
-def go_to_site(site_code: str) -> None:
-    """Open a site's detail page, keeping the as-of date and filters."""
+def site_params(site_code: str) -> dict[str, str]:
+    """The address of a site's detail page, keeping the as-of date and filters."""
     f = filters()
     params = {"site": site_code, "as_of": f["as_of"].isoformat()}
     params.update({k: v for k, v in (("region", f["region"]), ("cohort", f["cohort"])) if v})
-    st.switch_page("pages/site.py", query_params=params)
+    return params
+
+
+def go_to_site(site_code: str) -> None:
+    """Open a site's detail page, keeping the as-of date and filters."""
+    st.switch_page("pages/site.py", query_params=site_params(site_code))
 
 
 _MARKDOWN_SPECIALS = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()#+-.!|~>$"})

@@ -119,7 +119,7 @@ with chart_col:
     if fig.trend.empty:
         st.info("No returns are known as of this date.")
     else:
-        st.altair_chart(charts.programme_lines(fig.trend, height=470, projected=True), width="stretch")
+        charts.draw(charts.programme_lines(fig.trend, height=420, projected=True), table_rows=6)
 with table_col:
     st.markdown("**The ten sites furthest behind their trajectory**")
     behind = fig.behind.assign(

@@ -1,11 +1,11 @@
 """Compare sites: every site side by side, with trajectory, cost per budget, regions and aligned curves."""
 
 import altair as alt
-import pandas as pd
 import streamlit as st
 
 from pages import _charts as charts
 from pages import _shared as ui
+from pages import _widgets as widgets
 
 ui.ensure_router()
 
@@ -14,7 +14,10 @@ BEHIND_BARS = 50
 
 f = ui.filters()
 st.title("Compare sites")
-st.caption(f"As of **{ui.uk_date(f['as_of'])}**. Click a site in the table or a chart to open its detail.")
+st.caption(
+    f'As of **{ui.uk_date(f["as_of"])}**. To open a site\'s detail, choose it in "Open a site" above the '
+    "table, or click it in the table or a chart."
+)
 ui.demo_banner()
 
 sites = ui.frame("site_comparison", **f)
@@ -73,6 +76,8 @@ TABLE_COLUMNS = {
 }
 with st.container(horizontal=True, vertical_alignment="bottom"):
     table_rows = ui.paginate(ui.find(shown, key="compare_find"), key="compare_page", noun="sites")
+    if not ui.printing():
+        widgets.open_a_site(table_rows, key="compare_open")
 event = st.dataframe(
     table_rows[list(TABLE_COLUMNS)],
     column_config=TABLE_COLUMNS,
@@ -89,7 +94,6 @@ if event and event["selection"]["rows"]:
     ui.go_to_site(table_rows.iloc[event["selection"]["rows"][0]].site_code)
 
 pick = alt.selection_point(fields=["site_code"], name="pick")
-status_colour = alt.Color("status:N", title="Status", scale=ui.status_scale(), legend=alt.Legend(orient="top"))
 
 
 def clicked(chart_event) -> None:
@@ -98,7 +102,7 @@ def clicked(chart_event) -> None:
         ui.go_to_site(points[0]["site_code"])
 
 
-live = shown[shown.expected_by_now.notna()].copy()
+live = shown[shown.expected_by_now.notna()]
 thresholds = ui.rules_in_force(f["as_of"]).thresholds
 amber_pct, red_pct = (round(100 * thresholds[k]) for k in ("behind_target_amber_below", "behind_target_red_below"))
 st.subheader("Progress against trajectory")
@@ -107,42 +111,11 @@ st.caption(
     "mark amber and red (the rules in effect on the date)."
     + (f" The {BEHIND_BARS} furthest behind of {len(live):,} live sites; the table lists them all." if many else "")
 )
-live["trajectory_pct_capped"] = live.trajectory_pct.clip(upper=150).fillna(0)
-if many:
-    live = live.nsmallest(BEHIND_BARS, "trajectory_pct_capped")
-bars = (
-    alt.Chart(live)
-    .mark_bar()
-    .encode(
-        y=alt.Y(
-            "site_name:N",
-            title=None,
-            sort=alt.EncodingSortField("trajectory_pct_capped", order="ascending"),
-            axis=alt.Axis(labelLimit=260),
-        ),
-        x=alt.X("trajectory_pct_capped:Q", title="% of trajectory (capped at 150%)"),
-        color=status_colour,
-        tooltip=[
-            alt.Tooltip("site_name:N"),
-            alt.Tooltip("status:N"),
-            alt.Tooltip("trajectory_pct:Q", title="% of trajectory", format=".0f"),
-            alt.Tooltip("people_recruited:Q", title="Recruited"),
-            alt.Tooltip("recruitment_target:Q", title="Target"),
-        ],
-    )
-    .add_params(pick)
-)
-rules = (
-    alt.Chart(pd.DataFrame({"x": [red_pct, amber_pct, 100]}))
-    .mark_rule(strokeDash=[4, 3], color="#555")
-    .encode(x=alt.X("x:Q"))
-)
 clicked(
-    st.altair_chart(
-        (bars + rules).properties(height=max(200, 14 * len(live))),
-        width="stretch",
-        on_select="rerun",
+    charts.draw(
+        charts.trajectory_bars(live, red_pct, amber_pct, pick=pick, limit=BEHIND_BARS if many else None),
         key="compare_trajectory",
+        on_select="rerun",
     )
 )
 
@@ -151,75 +124,15 @@ with left:
     st.subheader("Infrastructure spend and people with a budget")
     if many:
         st.caption(f"{len(shown):,} sites: the darker a cell, the more sites in it.")
-        scatter = (
-            alt.Chart(charts.binned_counts(shown, "budgets_total", "spend_infrastructure_to_date_gbp"))
-            .mark_rect()
-            .encode(
-                x=alt.X("x_from:Q", bin="binned", title="People with a budget"),
-                x2=alt.X2("x_to:Q"),
-                y=alt.Y("y_from:Q", bin="binned", title="Infrastructure spend to date (£)", axis=alt.Axis(format="~s")),
-                y2=alt.Y2("y_to:Q"),
-                color=alt.Color("sites:Q", title="Sites", scale=alt.Scale(scheme="blues")),
-                tooltip=[
-                    alt.Tooltip("x_from:Q", title="People with a budget, from"),
-                    alt.Tooltip("x_to:Q", title="... to under"),
-                    alt.Tooltip("y_from:Q", title="Infrastructure £, from", format=",.0f"),
-                    alt.Tooltip("y_to:Q", title="... to under", format=",.0f"),
-                    alt.Tooltip("sites:Q", title="Sites"),
-                ],
-            )
-            .properties(height=380)
-        )
-        st.altair_chart(scatter, width="stretch", key="compare_scatter_binned")
+        charts.draw(charts.infrastructure_heat_map(shown), key="compare_scatter_binned")
     else:
-        scatter = (
-            alt.Chart(shown.assign(spend=shown.spend_infrastructure_to_date_gbp.astype(float)))
-            .mark_point(filled=True, size=70)
-            .encode(
-                x=alt.X("budgets_total:Q", title="People with a budget"),
-                y=alt.Y("spend:Q", title="Infrastructure spend to date (£)", axis=alt.Axis(format="~s")),
-                color=status_colour,
-                shape=alt.Shape("status:N", scale=alt.Scale(domain=list(ui.STATUS_COLOURS)), legend=None),
-                tooltip=[
-                    alt.Tooltip("site_name:N"),
-                    alt.Tooltip("status:N"),
-                    alt.Tooltip("budgets_total:Q", title="With a budget"),
-                    alt.Tooltip("spend:Q", title="Infrastructure £", format=",.0f"),
-                    alt.Tooltip("infrastructure_per_budget_gbp:Q", title="£ per budget", format=",.0f"),
-                ],
-            )
-            .add_params(pick)
-            .properties(height=380)
-        )
         st.caption("Each dot a site; the further up and left, the more each budget has cost in set-up.")
-        clicked(st.altair_chart(scatter, width="stretch", on_select="rerun", key="compare_scatter"))
+        clicked(charts.draw(charts.infrastructure_scatter(shown, pick=pick), key="compare_scatter", on_select="rerun"))
 with right:
     st.subheader("Regions")
     regions = ui.frame("region_rollup", as_of=f["as_of"], cohort=f["cohort"])
-    melted = regions.melt(
-        id_vars="region",
-        value_vars=["stalled", "at_risk", "on_track", "not_live"],
-        var_name="status",
-        value_name="site_count",
-    )
-    melted["status"] = melted.status.map(
-        {"stalled": "Stalled", "at_risk": "At risk", "on_track": "On track", "not_live": "Not live"}
-    )
     st.caption("Sites in each region by status (withdrawn sites left out).")
-    st.altair_chart(
-        alt.Chart(melted)
-        .mark_bar()
-        .encode(
-            y=alt.Y("region:N", title=None, axis=alt.Axis(labelLimit=200)),
-            x=alt.X("site_count:Q", title="Sites", axis=alt.Axis(format="d", tickMinStep=1)),
-            color=alt.Color("status:N", title="Status", scale=ui.status_scale(), legend=alt.Legend(orient="top")),
-            order=alt.Order("order:Q"),
-            tooltip=[alt.Tooltip("region:N"), alt.Tooltip("status:N"), alt.Tooltip("site_count:Q", title="Sites")],
-        )
-        .transform_calculate(order="indexof(['Stalled','At risk','On track','Not live'], datum.status)")
-        .properties(height=380),
-        width="stretch",
-    )
+    charts.draw(charts.regions(regions))
 
 st.dataframe(
     regions.drop(columns=["stalled", "at_risk", "on_track", "not_live"]),
@@ -250,33 +163,7 @@ if many:
         f"{len(shown):,} sites: the line is the median site's share of its target, the bands the middle half "
         "and the middle 80% of sites; the grey bars how many sites had reached each month."
     )
-    st.altair_chart(charts.curve_bands(bands), width="stretch", key="compare_curve_bands")
+    charts.draw(charts.curve_bands(bands), key="compare_curve_bands")
 else:
     curves = ui.frame("recruitment_curves", **f, site_codes=codes)
-    clicked(
-        st.altair_chart(
-            alt.Chart(curves)
-            .mark_line(point=False, strokeWidth=1.6)
-            .encode(
-                x=alt.X(
-                    "months_since_go_live:Q", title="Months since go-live", axis=alt.Axis(format="d", tickMinStep=1)
-                ),
-                y=alt.Y("people_recruited:Q", title="People recruited"),
-                detail=alt.Detail("site_code:N"),
-                color=status_colour,
-                opacity=alt.condition(pick, alt.value(1), alt.value(0.45)),
-                tooltip=[
-                    alt.Tooltip("site_name:N"),
-                    alt.Tooltip("status:N"),
-                    alt.Tooltip("months_since_go_live:Q"),
-                    alt.Tooltip("people_recruited:Q", title="Recruited"),
-                    alt.Tooltip("period_end:T", title="Month", format="%b %Y"),
-                ],
-            )
-            .add_params(pick)
-            .properties(height=420),
-            width="stretch",
-            on_select="rerun",
-            key="compare_curves",
-        )
-    )
+    clicked(charts.draw(charts.recruitment_curves(curves, pick=pick), key="compare_curves", on_select="rerun"))

@@ -106,15 +106,12 @@ if trend.empty:
 else:
     st.subheader("Programme over time")
     left, right = st.columns(2)
-    left.altair_chart(
-        charts.programme_lines(trend, title="People recruited against the programme target"), width="stretch"
-    )
-    right.altair_chart(charts.budgets_by_type(trend, "month_end"), width="stretch")
-    st.altair_chart(
+    charts.draw(charts.programme_lines(trend, title="People recruited against the programme target"), left)
+    charts.draw(charts.budgets_by_type(trend, "month_end"), right)
+    charts.draw(
         charts.spend_by_month(
             trend, "month_end", title="Spend reported each month (the latest fills as returns arrive)"
-        ),
-        width="stretch",
+        )
     )
 
 board_params = {

@@ -1,9 +1,9 @@
 """Returns: who has sent what, whom to chase, data-quality warnings, the load log, and upload."""
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
+from pages import _charts as charts
 from pages import _shared as ui
 from tracker.access import upload_returns
 from tracker.exports import template_csv, template_xlsx
@@ -20,15 +20,6 @@ st.caption(
 ui.demo_banner()
 
 summary = ui.frame("returns_summary", **f).iloc[0]
-GRID_COLOURS = {
-    "on time": "#0072B2",
-    "late": "#E69F00",
-    "missing": "#D55E00",
-    "void": "#000000",
-    "received": "#56B4E9",
-    "not yet due": "#E5E5E5",
-}
-GRID_LETTERS = {"late": "L", "missing": "M", "void": "V"}
 GRID_SITES = 75  # sites on one page of the grid (the pilot's 70 fit on one)
 
 tabs = st.tabs(["Completeness", "Chase list", "Data-quality warnings", "Load log", "Upload returns"])
@@ -52,43 +43,7 @@ with tabs[0]:
         if grid is None or grid.empty:
             st.info("No site matches.")
         else:
-            grid = grid.assign(
-                letter=[
-                    ("R" if r else "") if s == "on time" else GRID_LETTERS.get(s, "")
-                    for s, r in zip(grid.status, grid.resubmitted, strict=True)
-                ],
-                label=grid.status + grid.resubmitted.map({True: ", resubmitted", False: ""}),
-            )
-            base = alt.Chart(grid).encode(
-                x=alt.X("yearmonth(period_end):O", title=None, axis=alt.Axis(format="%b %y", labelAngle=-60)),
-                y=alt.Y(
-                    "site_name:N",
-                    title=None,
-                    sort="ascending",
-                    axis=alt.Axis(labelLimit=240, labelOverlap=False, labelFontSize=11),
-                ),
-            )
-            cells = base.mark_rect(stroke="white", strokeWidth=1).encode(
-                color=alt.Color(
-                    "status:N",
-                    title="Return",
-                    scale=alt.Scale(domain=list(GRID_COLOURS), range=list(GRID_COLOURS.values())),
-                    legend=alt.Legend(orient="top"),
-                ),
-                tooltip=[
-                    alt.Tooltip("site_name:N"),
-                    alt.Tooltip("period_end:T", title="Month", format="%B %Y"),
-                    alt.Tooltip("due_on:T", title="Due", format="%-d %b %Y"),
-                    alt.Tooltip("label:N", title="Status"),
-                    alt.Tooltip("first_submitted_on:T", title="Sent", format="%-d %b %Y"),
-                ],
-            )
-            letters = base.mark_text(fontSize=9, color="white", fontWeight="bold").encode(text=alt.Text("letter:N"))
-            st.altair_chart(
-                (cells + letters).properties(height=20 * grid.site_name.nunique() + 60),
-                width="stretch",
-                key="returns_grid",
-            )
+            charts.draw(charts.returns_grid(grid), key="returns_grid")
         ui.download(
             lambda: ui.frame("returns_completeness", **f, site_codes=None),
             f"returns_completeness_{f['as_of']}.csv",

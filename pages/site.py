@@ -1,11 +1,11 @@
 """Site detail: one site's progress, spend, flags, commentary, return versions and warnings."""
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
 from pages import _charts as charts
 from pages import _shared as ui
+from pages import _widgets as widgets
 from tracker.notes import notes_beside
 
 ui.ensure_router()
@@ -47,11 +47,10 @@ st.markdown(
     )
     + (f" · **withdrew {ui.uk_date(site.withdrawn_on)}**" if pd.notna(site.withdrawn_on) else "")
     + (f" · re-baselined: {rebaselined[code]}" if code in rebaselined else "")
+    # the contact is not in the caption below: a caption's faint text makes a link in it too faint to read
+    + f"  \nContact: {ui.inert(site.contact_name or '—')} {ui.inert(site.contact_email or '')}"
 )
-st.caption(
-    f"As of **{ui.uk_date(f['as_of'])}**. "
-    f"Contact: {ui.inert(site.contact_name or '—')} {ui.inert(site.contact_email or '')}"
-)
+st.caption(f"As of **{ui.uk_date(f['as_of'])}**.")
 
 cols = st.columns(5)
 cols[0].metric("Recruited", f"{int(site.people_recruited):,}")
@@ -77,40 +76,20 @@ for row, note in zip(raised.itertuples(), notes_beside(raised, notes), strict=Tr
         icon=":material/block:" if row.severity == "red" else ":material/warning:",
     )
 
+if not raised.empty and not ui.printing():
+    with st.expander("Record a follow-up on a flag", icon=":material/edit_note:"):
+        widgets.follow_up_form(raised, f["as_of"], key="site_note", name_sites=False)
+
 series = ui.frame("site_series", as_of=f["as_of"], site_code=code)
 if series.empty:
     st.info("No return from this site is known as of this date.")
 else:
     left, right = st.columns(2)
-    recruited = series[["period_end", "people_recruited"]].rename(columns={"people_recruited": "people"})
-    recruited["line"] = "Recruited"
     # month by month with the target in effect then: a re-baselined target bends the line where it took effect
-    trajectory = ui.frame("site_trajectory", as_of=f["as_of"], site_code=code)[["period_end", "people"]]
-    trajectory["line"] = "Trajectory to target"
-    both = pd.concat([recruited, trajectory], ignore_index=True)
-    left.altair_chart(
-        alt.Chart(both, title="Recruitment against trajectory")
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("period_end:T", title=None, axis=alt.Axis(format="%b %Y")),
-            y=alt.Y("people:Q", title="People"),
-            color=alt.Color(
-                "line:N", title=None, scale=alt.Scale(range=["#0072B2", "#999999"]), legend=alt.Legend(orient="top")
-            ),
-            strokeDash=alt.StrokeDash("line:N", legend=None, scale=alt.Scale(range=[[1, 0], [5, 3]])),
-            tooltip=[
-                alt.Tooltip("period_end:T", title="Month", format="%b %Y"),
-                alt.Tooltip("line:N"),
-                alt.Tooltip("people:Q"),
-            ],
-        )
-        .properties(height=300),
-        width="stretch",
-    )
-    right.altair_chart(charts.budgets_by_type(series, "period_end"), width="stretch")
-    st.altair_chart(
-        charts.spend_by_month(series, "period_end", title="Spend by month", side_by_side=True), width="stretch"
-    )
+    trajectory = ui.frame("site_trajectory", as_of=f["as_of"], site_code=code)
+    charts.draw(charts.site_recruitment(series, trajectory, site.site_name), left)
+    charts.draw(charts.budgets_by_type(series, "period_end"), right)
+    charts.draw(charts.spend_by_month(series, "period_end", title="Spend by month", side_by_side=True))
 
 history = ui.frame("site_flag_history", as_of=f["as_of"], site_code=code)
 st.subheader("Flag history")
@@ -120,33 +99,7 @@ else:
     st.caption(
         "Each cell is a flag raised at a month-end evaluation (R red, A amber); the last column is the as-of date."
     )
-    marks = history.assign(
-        severity=history.severity.map(ui.SEVERITY_TEXT), letter=history.severity.map({"red": "R", "amber": "A"})
-    )
-    base = alt.Chart(marks).encode(
-        x=alt.X("yearmonth(evaluated_on):O", title=None, axis=alt.Axis(format="%b %y", labelAngle=-45)),
-        y=alt.Y("flag:N", title=None, axis=alt.Axis(labelLimit=200)),
-    )
-    st.altair_chart(
-        (
-            base.mark_rect(stroke="white").encode(
-                color=alt.Color(
-                    "severity:N",
-                    title="Severity",
-                    scale=alt.Scale(domain=["Red", "Amber"], range=["#D55E00", "#E69F00"]),
-                    legend=alt.Legend(orient="top"),
-                ),
-                tooltip=[
-                    alt.Tooltip("evaluated_on:T", title="Evaluated", format="%-d %b %Y"),
-                    alt.Tooltip("flag:N"),
-                    alt.Tooltip("severity:N"),
-                    alt.Tooltip("reason:N"),
-                ],
-            )
-            + base.mark_text(fontSize=10, color="white", fontWeight="bold").encode(text=alt.Text("letter:N"))
-        ).properties(height=80 + 36 * history.flag.nunique()),
-        width="stretch",
-    )
+    charts.draw(charts.flag_history(history))
 
 tabs = st.tabs(["Commentary", "Returns and versions", "Data-quality warnings", "Follow-up notes", "Register history"])
 with tabs[0]:

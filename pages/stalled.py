@@ -4,8 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from pages import _shared as ui
-from tracker.errors import TrackerError
-from tracker.notes import add_note, notes_beside
+from pages import _widgets as widgets
+from tracker.notes import notes_beside
 
 ui.ensure_router()
 
@@ -14,8 +14,6 @@ before = {**f, "as_of": ui.previous_month(f["as_of"])}
 st.title("Stalled sites")
 st.caption(f"As of **{ui.uk_date(f['as_of'])}**; changes since {ui.uk_date(before['as_of'])}.")
 ui.demo_banner()
-if saved := st.session_state.pop("stalled_saved", None):
-    st.success(saved, icon=":material/check:")
 
 raised = ui.frame("site_flags", **f)
 notes = ui.frame("flag_notes", site_code=None)
@@ -33,6 +31,8 @@ else:
     st.write(f"**{len(raised):,}** flags on **{raised.site_code.nunique():,}** sites.")
     with st.container(horizontal=True, vertical_alignment="bottom"):
         page = ui.paginate(ui.find(raised, key="stalled_find"), key="stalled_page", noun="flags")
+        if not ui.printing():
+            widgets.open_a_site(page.drop_duplicates("site_code"), key="stalled_open", label="Open a flagged site")
     table = page.assign(
         severity=page.severity.map(ui.SEVERITY_TEXT),
         follow_up=notes_beside(page, notes),
@@ -102,24 +102,7 @@ with right:
 
 if not raised.empty and not ui.printing():
     st.subheader("Record a follow-up")
-    with st.form("stalled_note_form", clear_on_submit=True):
-        # the flags in the table above (its page, after any search): a short list at any scale
-        options = [f"{r.site_name} — {r.flag}" for r in page.itertuples()]
-        choice = st.selectbox("Flag", options, key="stalled_note_flag")
-        text = st.text_area(
-            "Note",
-            key="stalled_note_text",
-            max_chars=2000,
-            placeholder="Chased 12 Nov; first budgets expected December.",
-        )
-        if st.form_submit_button("Save note", icon=":material/save:"):
-            row = page.iloc[options.index(choice)]
-            try:
-                add_note(ui.store(), row.site_code, row.flag, row.since.date(), f["as_of"], text, ui.user_name())
-            except TrackerError as exc:
-                st.error(str(exc))
-            else:
-                st.session_state["stalled_saved"] = f"Note saved on {ui.inert(row.site_name)}'s {row.flag} flag."
-                st.rerun()
+    # the flags in the table above (its page, after any search): a short list at any scale
+    widgets.follow_up_form(page, f["as_of"], key="stalled_note")
 
 ui.flag_rules(f["as_of"])

@@ -274,6 +274,40 @@ def scaled_db(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def server_db(demo_db: Path, tmp_path_factory) -> Path:
+    """The copy of the demo programme that the shared dashboard server serves (its tests may write to it)."""
+    path = tmp_path_factory.mktemp("browser") / "browser.duckdb"
+    shutil.copy(demo_db, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def server(server_db: Path) -> Iterator[str]:
+    """The dashboard on ``server_db``, on loopback, shared by the real-browser tests."""
+    from tracker.browser import dashboard_server
+
+    with dashboard_server(FileStore(server_db)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    """Debian's Chromium through Playwright, one per test module (0.2 s to launch).
+
+    Not one per run: Playwright's sync API cannot start while another instance runs in the same thread,
+    and some modules (test_concurrency, test_lake) start their own.
+    """
+    from playwright.sync_api import sync_playwright
+
+    from tracker.browser import CHROMIUM_ARGS, chromium_path
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
 def serve_copy(db: Path, tmp_path: Path, monkeypatch) -> Store:
     """A copy of a database that the dashboard (and AppTest) will use: TRACKER_DB points at it."""
     import shutil

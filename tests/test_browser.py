@@ -1,4 +1,7 @@
-"""The dashboard in a real browser (Debian's Chromium via Playwright): it runs, draws and shows no exception."""
+"""The dashboard in a real browser (Debian's Chromium via Playwright): it runs, draws and shows no exception.
+
+The server (and the kind of browser) are conftest's, shared with tests/test_accessibility.py.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +9,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-from tracker.browser import CHROMIUM_ARGS, EXCEPTION, chromium_path, dashboard_server, full_height, wait_rendered
+from tracker.browser import EXCEPTION, dashboard_server, full_height, wait_rendered
 from tracker.store import FileStore
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -19,22 +21,6 @@ PAGES = [
     ("site", "/site?site=5QM", "NHS Dorset"),
     ("returns", "/returns", "Chase list"),
 ]
-
-
-@pytest.fixture(scope="module")
-def server(demo_db: Path, tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("browser") / "browser.duckdb"
-    shutil.copy(demo_db, path)
-    with dashboard_server(FileStore(path)) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.mark.parametrize(("name", "path", "heading"), PAGES, ids=[p[0] for p in PAGES])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,10 @@ def test_compare_pages_the_table_and_draws_bands_not_400_lines(scaled_copy):
     assert any("p25" in s and "p75" in s for s in specs)  # the curve bands
     assert not any('"detail"' in s and "site_code" in s for s in specs)  # no line per site
     assert any("The 50 furthest behind of" in c.value for c in at.caption)  # not a bar for each of 400
+    # each still says what it shows, with figures (issue 14): the heat map its fullest cell, the bands the median
+    descriptions = [json.loads(s)["description"] for s in specs]
+    assert any("The fullest cell holds" in d for d in descriptions)
+    assert any("The median site: " in d for d in descriptions)
 
 
 def test_compare_search_finds_one_site(scaled_copy):
