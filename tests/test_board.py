@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 import shutil
@@ -248,6 +249,21 @@ def wait_for_health(url: str) -> None:
         except OSError:
             time.sleep(0.2)
     raise AssertionError("the test server did not start")
+
+
+def test_a_blank_picture_is_refused():
+    from tracker.snapshot import SnapshotError, _not_blank
+
+    def png(image: Image.Image) -> bytes:
+        data = io.BytesIO()
+        image.save(data, "PNG")
+        return data.getvalue()
+
+    with pytest.raises(SnapshotError, match="the stalled picture is blank"):
+        _not_blank(png(Image.new("RGB", (1600, 900), "white")), "stalled")
+    drawn = Image.new("RGB", (1600, 900), "white")
+    drawn.paste((0, 0, 0), (0, 0, 800, 900))
+    assert _not_blank(png(drawn), "stalled").size == (1600, 900)
 
 
 def test_unknown_page_is_a_plain_error(demo_db, tmp_path):

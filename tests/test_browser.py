@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.browser import EXCEPTION, dashboard_server, full_height, wait_rendered
+from tracker.browser import EXCEPTION, NotDrawn, dashboard_server, full_height, wait_rendered
 from tracker.store import FileStore
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -92,4 +92,60 @@ def test_upload_refuses_a_bad_file_with_the_full_report_and_loads_a_good_one(ser
     assert page.get_by_text("dorset_november.csv: 1 row; added 0 new returns, superseded 1", exact=False).count() == 1
     assert page.locator(EXCEPTION).count() == 0
     page.screenshot(path=str(ARTIFACTS / "upload.png"), full_page=True)
+    page.close()
+
+
+# What a finished Streamlit page looks like to wait_rendered, with pieces that are drawn or not.
+APP_DONE = (
+    '<div data-testid="stApp" data-test-script-state="notRunning" data-test-connection-state="CONNECTED">{}</div>'
+)
+CHART = '<div data-testid="stVegaLiteChart"><svg class="marks" width="300" height="100">{}</svg></div>'
+CHART_DRAWN = CHART.format('<g><g class="mark-group role-frame root"><rect width="40" height="40"/></g></g>')
+TABLE = '<div data-testid="stDataFrame"><canvas width="300" height="400"></canvas></div>'
+PAINT = "<script>document.querySelector('canvas').getContext('2d').fillRect(0, 0, 300, {})</script>"
+
+
+@pytest.mark.parametrize(
+    ("html", "why"),
+    [
+        (APP_DONE.replace("notRunning", "running").format(CHART_DRAWN), "the script had not finished"),
+        (APP_DONE.format('<div data-testid="stSkeleton"></div>' + CHART_DRAWN), "a placeholder was still shown"),
+        (APP_DONE.format(CHART_DRAWN + CHART.format("<g></g>")), "chart 2 of 2 had not drawn"),  # svg, no marks yet
+        (APP_DONE.format('<div data-testid="stVegaLiteChart"></div>'), "chart 1 of 1 had not drawn"),
+        (APP_DONE.format(TABLE), "table 1 of 1 had not drawn"),  # a canvas never painted
+        (APP_DONE.format(TABLE + PAINT.format(200)), "table 1 of 1 had not drawn"),  # only its top half
+        (
+            APP_DONE.format(CHART_DRAWN + "<p id=n>0</p><script>setInterval(() => n.textContent++, 50)</script>"),
+            "the page was still changing",
+        ),
+        (
+            "<style>@keyframes fade {from {opacity: 0} to {opacity: 1}}</style>"
+            + APP_DONE.format('<p style="animation: fade 30s">x</p>'),
+            "an animation was running",
+        ),
+    ],
+    ids=[
+        "script-running",
+        "skeleton",
+        "chart-half-drawn",
+        "chart-missing",
+        "table-blank",
+        "table-half",
+        "changing",
+        "animating",
+    ],
+)
+def test_a_page_not_fully_drawn_is_refused_with_the_reason(browser, html, why):
+    page = browser.new_page()
+    page.set_content(html)
+    with pytest.raises(NotDrawn, match=why):
+        wait_rendered(page, 700)
+    page.close()
+
+
+def test_a_drawn_page_is_accepted_and_hidden_charts_do_not_count(browser):
+    page = browser.new_page()
+    hidden = f'<div style="display: none">{CHART.format("")}</div>'  # in a closed expander: never drawn
+    page.set_content(APP_DONE.format(CHART_DRAWN + hidden + TABLE + PAINT.format(400)))
+    wait_rendered(page, 5_000)
     page.close()

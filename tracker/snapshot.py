@@ -1,11 +1,20 @@
 """The weekly board pack: capture dashboard pages in headless Chromium as PNGs, one PDF and a manifest.
 
-Nothing half-drawn is ever written: every page is checked (script finished, every chart drawn,
-no error shown, the board fits its slide) and the files are moved into place only when all pass.
+Nothing half-drawn is ever written: every page is checked (script finished, every chart and table
+drawn, the page still, no error shown, the board fits its slide, the picture not blank) and the
+files are moved into place only when all pass.
+
+Where the time goes (issue 13): the private server starts while Chromium launches and the pack's
+figures are read; the pages load in tabs of one browser, PARALLEL_TABS at a time, so one page's
+script runs while another is photographed; each page is taken once its own signals say it is done
+(browser.PENDING_JS), not after two identical pictures; a long page opens in a viewport already
+taller than most pages, so it is drawn once.
 """
 
 from __future__ import annotations
 
+import collections
+import concurrent.futures
 import contextlib
 import datetime as dt
 import io
@@ -21,13 +30,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tracker import __version__, board, queries, rules
-from tracker.browser import CHROMIUM_ARGS, EXCEPTION, chromium_path, dashboard_server, full_height, wait_rendered
+from tracker.browser import (
+    CHROMIUM_ARGS,
+    EXCEPTION,
+    SETTLE_WATCH,
+    NotDrawn,
+    chromium_path,
+    full_height,
+    start_dashboard,
+    wait_rendered,
+)
 from tracker.config import ROOT
 from tracker.errors import TrackerError
 from tracker.store import Store, programme_config
 
 BOARD_SIZE = (1920, 1080)
 PAGE_WIDTH = 1600
+# A long page opens this tall, so that most are drawn once; one taller still is drawn again at its
+# full height (Streamlit scrolls inside its main area: a picture shows only what the viewport holds).
+LONG_PAGE_HEIGHT = 8000
+# Tabs loading at once in the one browser (benchmarks/bench_snapshot.py measured 1, 2 and 3).
+PARALLEL_TABS = 2
 PAGES = {
     "board": ("/board", None),
     "overview": ("/", "Sites by status"),
@@ -41,7 +64,21 @@ CLEAN_CSS = """
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
 [data-testid="stToolbar"], [data-testid="stDecoration"] {display: none !important;}
 """
+# Before the page's own scripts: the style above, and the watcher PENDING_JS reads for stillness.
+PAGE_SETUP = f"""(() => {{
+  const add = () => {{
+    if (!document.documentElement) return false;
+    const style = document.createElement('style');
+    style.textContent = {json.dumps(CLEAN_CSS)};
+    document.documentElement.appendChild(style);
+    return true;
+  }};
+  if (!add()) new MutationObserver((_, seen) => {{ if (add()) seen.disconnect(); }})
+    .observe(document, {{childList: true}});
+}})();
+{SETTLE_WATCH}"""
 BLANK_STDDEV = 8.0  # a blank or nearly blank page has almost no spread in pixel values
+RETAKES = 3  # pictures of a page that changed while it was being taken, before giving up
 
 
 class SnapshotError(TrackerError):
@@ -102,19 +139,43 @@ def _check(page, name: str, url: str) -> None:
         )
 
 
-def _not_blank(png: bytes, name: str) -> None:
+def _not_blank(png: bytes, name: str):
+    """The picture as an RGB image (for the PDF), or SnapshotError if it is blank."""
     from PIL import Image, ImageStat
 
-    stddev = max(ImageStat.Stat(Image.open(io.BytesIO(png)).convert("L")).stddev)
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    stddev = max(ImageStat.Stat(image.convert("L")).stddev)
     if stddev < BLANK_STDDEV:
         raise SnapshotError(f"the {name} picture is blank (pixel spread {stddev:.1f}); nothing was written")
+    return image
 
 
-def _pdf(pngs: list[Path], target: Path) -> None:
-    from PIL import Image
-
-    images = [Image.open(p).convert("RGB") for p in pngs]
+def _pdf(images: list, target: Path) -> None:
     images[0].save(target, "PDF", save_all=True, append_images=images[1:], resolution=144)
+
+
+def _photograph(tab, name: str, base: str, timeout_ms: int) -> tuple[bytes, int, int]:
+    """A checked picture of an open page, with its width and height; SnapshotError if it is not right."""
+    width = tab.viewport_size["width"]
+    for _ in range(RETAKES):
+        wait_rendered(tab, timeout_ms)
+        _check(tab, name, base)
+        height = full_height(tab)
+        if name == "board":
+            if height > BOARD_SIZE[1]:
+                raise SnapshotError(f"the board does not fit its 1920×1080 slide ({height} px tall)")
+            height = BOARD_SIZE[1]
+        elif height > tab.viewport_size["height"]:  # taller than the viewport: drawn again at its full height
+            tab.set_viewport_size({"width": width, "height": height})
+            wait_rendered(tab, timeout_ms)
+            _check(tab, name, base)
+            height = full_height(tab)
+        changed = tab.evaluate("() => window.__trackerQuiet.last")
+        # caret="initial": hiding the caret would add a style to the page, a change of its own.
+        png = tab.screenshot(clip={"x": 0, "y": 0, "width": width, "height": height}, caret="initial")
+        if tab.evaluate("() => window.__trackerQuiet.last") == changed:  # still while it was taken
+            return png, width, height
+    raise SnapshotError(f"the {name} page kept changing while its picture was taken, so none was kept")
 
 
 def capture(
@@ -146,66 +207,70 @@ def capture(
     if region is not None and region not in regions:
         raise SnapshotError(f"{region!r} is not one of the programme's regions ({', '.join(regions)})")
     compare_to = compare_to or as_of - dt.timedelta(days=7)
-    facts = pack_facts(store, as_of, compare_to, region, cohort)
     params = {"as_of": as_of.isoformat(), **{k: v for k, v in (("region", region), ("cohort", cohort)) if v}}
     prefix = pack_prefix(as_of, region, cohort)
     suffix = prefix[len(as_of.isoformat()) :]
+    timeout_ms = int(timeout_s * 1000)
     shots: list[Shot] = []
+    pictures: list[concurrent.futures.Future] = []  # each checked not blank, and decoded for the PDF
     staging = Path(tempfile.mkdtemp(prefix=".board-pack-", dir=out_dir if out_dir.exists() else None))
     try:
-        server = contextlib.nullcontext(url) if url else dashboard_server(store)
-        if not url:
-            progress("starting a private dashboard server on this machine …")
-        with server as base, sync_playwright() as pw:
+        with contextlib.ExitStack() as stack:
+            # Started first, in this order, so that they overlap: the server starts up in its own
+            # process while the pack's figures are read in a thread and Chromium launches here.
+            server = None if url else stack.enter_context(start_dashboard(store, timeout_s=timeout_s))
+            if server:
+                progress("starting a private dashboard server on this machine …")
+            helpers = stack.enter_context(concurrent.futures.ThreadPoolExecutor(2))
+            facts_read = helpers.submit(pack_facts, store, as_of, compare_to, region, cohort)
+            pw = stack.enter_context(sync_playwright())
             browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-            try:
-                for number, name in enumerate(pages, start=1):
-                    t0 = time.perf_counter()
-                    progress(f"page {number} of {len(pages)}: {name} …")
-                    page_params = (
-                        {**params, "compare_to": compare_to.isoformat()}
-                        if name == "board"
-                        else {**params, "print": "1"}
-                    )
-                    target = _url(base, name, page_params)
-                    width, height = BOARD_SIZE if name == "board" else (PAGE_WIDTH, 900)
-                    page = browser.new_page(viewport={"width": width, "height": height})
-                    try:
-                        page.goto(target, timeout=timeout_s * 1000)
-                        page.add_style_tag(content=CLEAN_CSS)
-                        # A long page is measured first, then drawn again at its full height and checked still.
-                        wait_rendered(page, int(timeout_s * 1000), still=name == "board")
-                        _check(page, name, base)
-                        if name == "board":
-                            if full_height(page) > BOARD_SIZE[1]:
-                                raise SnapshotError(
-                                    f"the board does not fit its 1920×1080 slide ({full_height(page)} px tall)"
-                                )
-                        else:
-                            height = full_height(page)
-                            page.set_viewport_size({"width": width, "height": height})
-                            wait_rendered(page, int(timeout_s * 1000))
-                            _check(page, name, base)
-                        page.mouse.move(0, 0)  # no tooltip or chart menu in the picture
-                        png = page.screenshot(full_page=name != "board")
-                    finally:
-                        page.close()
-                    _not_blank(png, name)
-                    file = f"{prefix}_{name}.png"
-                    (staging / file).write_bytes(png)
-                    shots.append(
-                        Shot(
-                            name,
-                            file,
-                            width,
-                            height if name != "board" else BOARD_SIZE[1],
-                            round(time.perf_counter() - t0, 2),
-                        )
-                    )
-            finally:
-                browser.close()
-        pdf_name = f"board-pack_{as_of.isoformat()}{suffix}.pdf"
-        _pdf([staging / s.file for s in shots], staging / pdf_name)
+            stack.callback(browser.close)
+            base = url or server.ready()
+            context = browser.new_context()
+            context.add_init_script(PAGE_SETUP)
+
+            waiting: collections.deque = collections.deque()
+
+            def open_tab(number: int, name: str) -> None:
+                progress(f"page {number} of {len(pages)}: {name} …")
+                tab = context.new_page()
+                width, height = BOARD_SIZE if name == "board" else (PAGE_WIDTH, LONG_PAGE_HEIGHT)
+                tab.set_viewport_size({"width": width, "height": height})
+                tab.mouse.move(0, 0)  # no tooltip or chart menu in the picture
+                page_params = (
+                    {**params, "compare_to": compare_to.isoformat()} if name == "board" else {**params, "print": "1"}
+                )
+                tab.goto(_url(base, name, page_params), wait_until="commit", timeout=timeout_ms)
+                waiting.append((name, tab, time.perf_counter()))
+
+            to_open = collections.deque(enumerate(pages, start=1))
+            while to_open and len(waiting) < PARALLEL_TABS:
+                open_tab(*to_open.popleft())
+            facts = facts_read.result()  # its error, if any, before the pages' (a broken store breaks both)
+            while waiting:
+                name, tab, opened = waiting.popleft()
+                try:
+                    wait_rendered(tab, timeout_ms)
+                    if to_open:  # the next page loads while this one is checked and photographed
+                        open_tab(*to_open.popleft())
+                    png, width, height = _photograph(tab, name, base, timeout_ms)
+                except NotDrawn as exc:
+                    raise SnapshotError(
+                        f"the {name} page did not finish drawing within {exc.seconds:.0f} s ({exc.why}),"
+                        " so no picture was taken"
+                    ) from None
+                finally:
+                    tab.close()
+                pictures.append(helpers.submit(_not_blank, png, name))  # while the next page is taken
+                file = f"{prefix}_{name}.png"
+                (staging / file).write_bytes(png)
+                shots.append(Shot(name, file, width, height, round(time.perf_counter() - opened, 2)))
+            if server:
+                server.stop()  # it shuts down while the PDF is written
+            pdf_name = f"board-pack_{as_of.isoformat()}{suffix}.pdf"
+            _pdf([picture.result() for picture in pictures], staging / pdf_name)
+            pictures.clear()
         manifest = {
             "as_of": as_of.isoformat(),
             "compared_with": facts.pop("compared_with"),
