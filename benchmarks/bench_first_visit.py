@@ -86,7 +86,7 @@ def first_visit(clone: Path, browser) -> dict:
         context = browser.new_context(viewport={"width": 1400, "height": 900})  # a first visit: nothing cached
         page = context.new_page()
         page.goto(url)
-        wait_rendered(page, timeout_ms=120_000, still=False)
+        wait_rendered(page, timeout_ms=120_000)
         drawn = time.perf_counter() - started
         title = page.locator("h1").first.inner_text()
         failed = page.locator(EXCEPTION).count()

@@ -54,7 +54,7 @@ def open_every_expander(page) -> bool:
     opened = closed.count()
     for _ in range(opened):
         closed.first.click()
-    wait_rendered(page, still=False)
+    wait_rendered(page)
     return opened > 0
 
 
@@ -67,7 +67,7 @@ def test_every_page_and_tab_has_no_wcag_22_aa_violation_and_every_chart_a_text_a
     path, chart_count, (width, height) = PAGES[name]
     page = browser.new_page(viewport={"width": width, "height": height})
     page.goto(url(server, path))
-    wait_rendered(page, still=False)
+    wait_rendered(page)
     assert page.locator(EXCEPTION).count() == 0
     # Every chart is still drawn, and is labelled with its description (vega-embed's aria-label).
     drawn = page.locator(CHART)
@@ -87,7 +87,7 @@ def test_every_page_and_tab_has_no_wcag_22_aa_violation_and_every_chart_a_text_a
     tabs = page.locator('[data-testid="stTabs"] [role="tab"]')
     for i in range(1, tabs.count()):
         tabs.nth(i).click()
-        wait_rendered(page, still=False)
+        wait_rendered(page)
         open_every_expander(page)
         assert_no_violations(page, f"{name}, tab {tabs.nth(i).inner_text()!r}", TAB_PANEL)
     page.close()
@@ -105,7 +105,7 @@ def test_sign_in_page_has_no_wcag_22_aa_violation(demo_db, tmp_path, browser):
     with streamlit_server(app / "dashboard.py", env, what="the signed-in server") as signed:
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.goto(f"{signed}/stalled")
-        wait_rendered(page, still=False)
+        wait_rendered(page)
         assert page.get_by_role("button", name="Sign in").count() == 1
         assert page.get_by_text("Stalled sites").count() == 0
         assert_no_violations(page, "sign-in page")
@@ -124,18 +124,18 @@ def tab_until(page, focused_js: str, limit: int = 60) -> None:
 def test_by_keyboard_alone_open_a_flagged_site_and_record_a_follow_up(server, server_db, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.goto(url(server, "/stalled"))
-    wait_rendered(page, still=False)
+    wait_rendered(page)
     # Skip the menu and filters, then to "Open a flagged site": type part of the name, Enter picks it.
     page.keyboard.press("Tab")
     assert page.evaluate("() => document.activeElement.innerText") == "Skip to main content"
     tab_until(page, "e.getAttribute('aria-label') === 'Open a flagged site'")
     page.keyboard.type("Dorset")
     page.keyboard.press("Enter")
-    wait_rendered(page, still=False)
+    wait_rendered(page)
     tab_until(page, "e.tagName === 'A' && e.innerText.includes(\"Open NHS Dorset's detail\")")
     page.keyboard.press("Enter")
     page.wait_for_url("**/site?**site=5QM**", timeout=30_000)
-    wait_rendered(page, still=False)
+    wait_rendered(page)
     assert page.get_by_text("NHS Dorset — Stalled").count() == 1
     tab_until(page, "e.tagName === 'SUMMARY' && e.innerText.includes('Record a follow-up')")
     page.keyboard.press("Enter")
