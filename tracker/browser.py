@@ -38,9 +38,16 @@ READY = '[data-testid="stApp"][data-test-script-state="notRunning"][data-test-co
 # changed for `quietMs` (Vega and React draw by changing the DOM; the watcher is installed on the
 # first call, or earlier by SETTLE_WATCH as an init script). Charts and tables in a closed expander
 # or another tab are not drawn until shown, so only visible ones count.
+# A canvas's own children are fallback content, never drawn (the table grid adds its accessible copy
+# there when it likes, even mid-picture), so changes to them do not count.
 _WATCH = """window.__trackerQuiet = {last: performance.now()};
-  new MutationObserver(() => { window.__trackerQuiet.last = performance.now(); })
-    .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});"""
+  new MutationObserver(records => {
+    const drawn = r => {
+      const el = r.target.nodeType === 1 ? r.target : r.target.parentElement;
+      return !(el && ((r.type === 'childList' && el.tagName === 'CANVAS') || el.parentElement?.closest('canvas')));
+    };
+    if (records.some(drawn)) window.__trackerQuiet.last = performance.now();
+  }).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});"""
 PENDING_JS = """(quietMs) => {
   if (!window.__trackerQuiet) { WATCH }
   const app = document.querySelector('[data-testid="stApp"]');
