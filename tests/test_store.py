@@ -260,10 +260,14 @@ def test_open_store_does_not_build_anything(new_store):
     assert not store.exists()
 
 
-def test_reads_in_a_shared_block_use_one_connection_and_a_write_in_it_neither_waits_nor_goes_unseen(store, monkeypatch):
-    # A page run shares one connection (pages/_shared.one_connection): the first read opens it, a write
-    # in the same run closes it first (a file's writer would otherwise wait for this very reader), and
-    # the next read opens one that sees the write.
+def test_reads_in_a_shared_block_share_a_connection_where_the_store_allows_and_a_write_in_it_is_seen(
+    store, monkeypatch
+):
+    # A page run reads inside Store.shared_reads (pages/_shared.one_connection). On a lake, whose readers
+    # hold no lock, the first read opens a connection and the rest of the run uses it; a write in the
+    # run closes it first, and the next read opens one that sees the write. A file's reader holds a
+    # lock, which held for a whole run can deadlock with a writer and Streamlit's cache (FileStore's
+    # note): there every read still takes its own.
     opened = []
     original = type(store)._read
 
@@ -277,14 +281,11 @@ def test_reads_in_a_shared_block_use_one_connection_and_a_write_in_it_neither_wa
         with store.read() as first:
             before = first.execute(count).fetchone()[0]
         with store.read() as second, store.shared_reads():  # nested blocks share the outer one's
-            assert second is first
+            assert (second is first) == store.shares_reads
             assert second.execute(count).fetchone()[0] == before
-        assert len(opened) == 1
-        # held off by this block's own read, it would wait and then give up (StoreBusy)
+        assert len(opened) == (1 if store.shares_reads else 2)
         assert ingest(store, "apr.csv", csv_bytes("AAA,2010-04-30,12,7,5,3,1,0,2000,6000,2010-05-10,")).ok
         with store.read() as third:
             assert third.execute(count).fetchone()[0] == before + 1
-        assert len(opened) == 2
-    with store.read():
-        pass
-    assert len(opened) == 3  # outside a block every read has its own
+        assert len(opened) == (2 if store.shares_reads else 3)
+    assert store.shares_reads == (not isinstance(store, FileStore))

@@ -35,6 +35,8 @@ class Store(abc.ABC):
     locator: str
     #: Whether this is the default database (data/tracker.duckdb), the only one filled with demo data unasked.
     is_default: bool = False
+    #: Whether reads inside ``shared_reads`` share one connection (a store whose readers hold no lock).
+    shares_reads: bool = True
 
     @abc.abstractmethod
     def describe(self) -> str:
@@ -55,7 +57,7 @@ class Store(abc.ABC):
         Inside ``shared_reads`` this thread's reads share one connection, opened by the first of them.
         """
         held = getattr(_shared, "held", None)
-        if held is None:
+        if held is None or not self.shares_reads:
             with self._read() as con:
                 yield con
             return
@@ -70,12 +72,13 @@ class Store(abc.ABC):
 
     @contextmanager
     def shared_reads(self) -> Iterator[None]:
-        """Let this thread's reads of any store share one connection each until the block ends.
+        """Let this thread's reads of any store that ``shares_reads`` share one connection each until the
+        block ends.
 
-        Opening a connection and preparing it costs about as much as a page's query, so a page run
-        inside one pays for one connection instead of one per query. A write in the block first
-        closes the shared connection (a file's writer waits for every reader, this one included), and
-        the next read opens another that sees it. Blocks nest: the outermost one closes.
+        Opening a connection and preparing it costs about as much as a page's query (on a lake, several
+        queries of the catalog), so a page run inside one pays for one connection instead of one per
+        query. A write in the block first closes the shared connection, and the next read opens another
+        that sees it. Blocks nest: the outermost one closes.
         """
         if getattr(_shared, "held", None) is not None:
             yield

@@ -84,6 +84,12 @@ def _connect(path: Path, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConne
 class FileStore(Store):
     """One DuckDB file and the locks that guard it."""
 
+    # A file's reader holds a shared lock while its connection is open. Held for a whole page run it
+    # deadlocks: a writer in another process waits for it, holding the gate; a second session of the
+    # same server, computing a cached query, waits at the gate; and the first run then waits for
+    # Streamlit's lock on that same cached query. So every read takes a connection of its own.
+    shares_reads = False
+
     def __init__(self, path: str | os.PathLike, *, is_default: bool = False):
         self.path = Path(path)
         self.locator = str(self.path)
@@ -134,7 +140,6 @@ class FileStore(Store):
     def exclusive(self, wait_s: float | None = None) -> Iterator[None]:
         """Hold the file's write lock (no reader or writer in any process) without opening it."""
         wait_s = base.WRITE_WAIT_S if wait_s is None else wait_s
-        self._release_shared()  # this thread's own shared read would hold the writer off for good
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # Hold the gate only while waiting: new readers queue behind this writer.
         with flock(self._gate, fcntl.LOCK_EX, wait_s, "reading or writing"):
