@@ -400,3 +400,13 @@ def break_register(db: str | Path) -> None:
     with duckdb.connect(str(db)) as con:
         for table in ("site_versions", "site_version_spans"):
             con.execute(f"alter table {table} drop column contact_email")
+
+
+def ask_for_sign_in(app: Path) -> None:
+    """Configure a checked-out copy of the app (``checkout_copy``) for sign-in, with one editor on the allow-list."""
+    (app / ".streamlit" / "secrets.toml").write_text(
+        '[auth]\nredirect_uri = "http://localhost:8501/oauth2callback"\ncookie_secret = "test-only-cookie-secret"\n'
+        'client_id = "tracker"\nclient_secret = "x"\n'
+        'server_metadata_url = "https://login.example.nhs.uk/.well-known/openid-configuration"\n'
+        '[access]\neditors = ["ed@example.nhs.uk"]\n'
+    )

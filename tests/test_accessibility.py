@@ -13,7 +13,7 @@ import re
 
 import pandas as pd
 import pytest
-from conftest import checkout_copy, sql
+from conftest import ask_for_sign_in, checkout_copy, sql
 
 from pages import _charts as charts
 from tracker.browser import EXCEPTION, streamlit_server, wait_rendered
@@ -95,12 +95,7 @@ def test_every_page_and_tab_has_no_wcag_22_aa_violation_and_every_chart_a_text_a
 
 def test_sign_in_page_has_no_wcag_22_aa_violation(demo_db, tmp_path, browser):
     app = checkout_copy(tmp_path / "app")
-    (app / ".streamlit" / "secrets.toml").write_text(
-        '[auth]\nredirect_uri = "http://localhost:8501/oauth2callback"\ncookie_secret = "test-only-cookie-secret"\n'
-        'client_id = "tracker"\nclient_secret = "x"\n'
-        'server_metadata_url = "https://login.example.nhs.uk/.well-known/openid-configuration"\n'
-        '[access]\neditors = ["ed@example.nhs.uk"]\n'
-    )
+    ask_for_sign_in(app)
     env = {"TRACKER_DB": str(demo_db), "TRACKER_PRIVATE_CAPTURE": "0"}
     with streamlit_server(app / "dashboard.py", env, what="the signed-in server") as signed:
         page = browser.new_page(viewport={"width": 1400, "height": 900})

@@ -14,7 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, break_register, checkout_copy, open_page
+from conftest import ROOT, ask_for_sign_in, break_register, checkout_copy, open_page
 from PIL import Image, ImageStat
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
@@ -177,12 +177,7 @@ def test_snapshot_refuses_loudly_when_a_page_shows_an_exception(demo_db, tmp_pat
 
 def test_capture_refuses_a_server_that_asks_for_sign_in_but_its_private_server_needs_none(demo_db, tmp_path):
     app = checkout_copy(tmp_path / "app")
-    (app / ".streamlit" / "secrets.toml").write_text(
-        '[auth]\nredirect_uri = "http://localhost:8501/oauth2callback"\ncookie_secret = "test-only-cookie-secret"\n'
-        'client_id = "tracker"\nclient_secret = "x"\n'
-        'server_metadata_url = "https://login.example.nhs.uk/.well-known/openid-configuration"\n'
-        '[access]\neditors = ["ed@example.nhs.uk"]\n'
-    )
+    ask_for_sign_in(app)
     db = tmp_path / "pack.duckdb"
     shutil.copy(demo_db, db)
     env = {k: v for k, v in os.environ.items() if k != "TRACKER_PRIVATE_CAPTURE"}
