@@ -9,7 +9,9 @@ Writes benchmarks/results/scale.md (the README quotes it). For each programme si
 * ingests one month's consolidated return for every site (a resubmission of the latest month with
   every return changed, so every row goes through validation, supersession and the derived data);
 * records the SQL each page runs (every ``tracker.queries`` call while the page runs under AppTest
-  with empty caches) and times it replayed on one connection, warm: median of 5;
+  with empty caches) and times it replayed cold, as the first visitor after a load waits for it (the
+  store's opening closed first, so nothing is open or judged yet), and warm, on one connection whose
+  flags are judged already: median of 5; the target is judged on the cold time;
 * times each page's script under AppTest with its data cached, and the floor page drawing the same
   charts, tables and figures from memory (benchmarks/floor_page.py): median of 5, and the ratio;
 * in headless Chromium, times each page from navigation to fully drawn (every chart and table
@@ -175,15 +177,16 @@ def record_sql(page: str, as_of: dt.date, site: str):
 
 
 def time_sql(store: Store, calls: list[tuple[str, dict]]) -> dict:
-    """The page's queries replayed on one open connection, and cold, with the connections the first
-    visitor after a load waits for: one for the page run where the store shares reads
-    (``Store.shared_reads``: a lake), else one per query (a file)."""
+    """The page's queries replayed on one open connection, and cold: with the connections the first
+    visitor after a load waits for, the store's process-wide opening closed first (a file's reads
+    then share one opening, ``_Readers``; a lake's page run shares one connection, ``shared_reads``)."""
 
     def replay(con):
         for name, params in calls:
             queries.execute(con, name, **params).fetchall()
 
     def cold():
+        store.close()
         with store.shared_reads():
             for name, params in calls:
                 with store.read() as con:
@@ -361,7 +364,7 @@ def report(results: list[dict], machine: str) -> str:
         )
     lines += [
         "",
-        "| programme | page | queries | SQL | with its connections | script (AppTest) | floor | ratio "
+        "| programme | page | queries | SQL, warm | SQL, cold | script (AppTest) | floor | ratio "
         "| drawn in Chromium | floor | ratio | sent to the browser |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
@@ -392,10 +395,11 @@ def targets(results: list[dict]) -> list[str]:
     for r in results:
         small = r["sites"] <= 100
         for name, p in r["pages"].items():
+            # issue 13 asks for the SQL cold: what the first visitor after a load waits for
             if small:
-                rows.append((f"{r['label']}: {name}'s SQL ≤ 50 ms", ms(p["sql_s"]), verdict(p["sql_s"], 0.05)))
+                rows.append((f"{r['label']}: {name}'s SQL ≤ 50 ms cold", ms(p["cold_s"]), verdict(p["cold_s"], 0.05)))
             else:
-                rows.append((f"{r['label']}: {name}'s SQL ≤ 500 ms", ms(p["sql_s"]), verdict(p["sql_s"], 0.5)))
+                rows.append((f"{r['label']}: {name}'s SQL ≤ 500 ms cold", ms(p["cold_s"]), verdict(p["cold_s"], 0.5)))
             if p.get("load_s"):
                 ratio = p["load_s"] / p["floor_load_s"]
                 rows.append(

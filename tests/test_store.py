@@ -17,6 +17,7 @@ from tracker.demo import open_with_demo
 from tracker.errors import StoreBusy
 from tracker.store import FileStore, latest_schema, locate, open_store
 from tracker.store import base as store_base
+from tracker.store import file as file_store
 
 pytestmark = pytest.mark.both_backends
 
@@ -137,6 +138,70 @@ def test_a_file_writer_in_another_process_waits_for_a_reader_then_loads(store):
     out, err = child.communicate(timeout=60)
     assert child.returncode == 0, err
     assert "ALREADY LOADED" in out
+
+
+@pytest.mark.file_only
+def test_reads_in_a_stream_open_the_file_once_and_let_it_go_for_a_writer_when_idle(store, monkeypatch):
+    # Opening DuckDB costs about as much as a page's query, so reads that follow one another share one
+    # opening of the file (FileStore's _Readers); it is closed LINGER_S after the last read ends, and
+    # then a program in another process may open the file read-write.
+    opened = []
+    original = file_store._attach_read_only
+    monkeypatch.setattr(file_store, "_attach_read_only", lambda *args: opened.append(1) or original(*args))
+    monkeypatch.setattr(file_store, "LINGER_S", 0.3)
+    counts = []
+    for _ in range(5):
+        with store.read() as con:
+            counts.append(con.execute("select count(*) from returns").fetchone()[0])
+    assert len(opened) == 1
+    assert len(set(counts)) == 1 and counts[0] > 0
+    time.sleep(1.0)
+    writer = subprocess.run(
+        [sys.executable, "-c", f"import duckdb; duckdb.connect({store.locator!r}).close(); print('opened')"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert writer.stdout.strip() == "opened", writer.stderr
+    with store.read() as con:
+        assert con.execute("select count(*) from returns").fetchone()[0] == counts[0]
+    assert len(opened) == 2
+
+
+@pytest.mark.file_only
+def test_a_writer_in_another_process_does_not_wait_for_this_ones_idle_opening(store, monkeypatch):
+    # The opening stays while idle, for the next read and the flags judged on it, but lets go as soon
+    # as a writer waits at the gate, not after LINGER_S (a minute here, longer than the writer's timeout).
+    monkeypatch.setattr(file_store, "LINGER_S", 600.0)
+    with store.read() as con:
+        before = con.execute("select count(*) from load_log").fetchone()[0]
+    done = run_tracker("ingest", str(DATA / "returns_2010-03.csv"), "--format", "json", store=store, timeout=50)
+    assert done.returncode == 0, done.stderr
+    with store.read() as con:
+        assert con.execute("select count(*) from load_log").fetchone()[0] == before + 1  # its line: already loaded
+
+
+@pytest.mark.file_only
+def test_a_read_sees_the_file_another_process_put_in_place_while_this_one_kept_the_old_open(
+    store, monkeypatch, tmp_path
+):
+    # A restore or a demo build swaps a new file in (os.replace) without opening the old one, so nothing
+    # stops it while this process keeps its opening of the old file; the next read must open the new.
+    monkeypatch.setattr(file_store, "LINGER_S", 60.0)
+    other = FileStore(tmp_path / "other.duckdb")
+    shutil.copy(store.path, other.path)
+    assert ingest(other, "apr.csv", csv_bytes("AAA,2010-04-30,12,7,5,3,1,0,2000,6000,2010-05-10,")).ok
+    count = "select count(*) from load_log"
+    with store.read() as con:
+        before = con.execute(count).fetchone()[0]
+    swap = (
+        f"import os; from tracker.store import FileStore; s = FileStore({str(store.path)!r})\n"
+        f"with s.exclusive(): os.replace({str(other.path)!r}, {str(store.path)!r})"
+    )
+    done = subprocess.run([sys.executable, "-c", swap], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    with store.read() as con:
+        assert con.execute(count).fetchone()[0] == before + 1
 
 
 @pytest.mark.file_only

@@ -48,10 +48,12 @@ def usable_through(con: duckdb.DuckDBPyConnection, meta: dict[str, str] | None =
     return dt.date.fromisoformat(meta[THROUGH_KEY])
 
 
-def publish_state(con: duckdb.DuckDBPyConnection, meta: dict[str, str] | None = None) -> None:
-    """Tell this connection's macros how far the flag log can be trusted."""
+def publish_state(con: duckdb.DuckDBPyConnection, meta: dict[str, str] | None = None, *, shared: bool = False) -> None:
+    """Tell this connection's macros how far the flag log can be trusted (``shared``: every connection to
+    this in-memory DuckDB, in its own catalog, for an opening whose data cannot change)."""
+    table = "table memory.main.flag_log_state" if shared else "temp table flag_log_state"
     con.execute(
-        "create or replace temp table flag_log_state as select $d::date as usable_through",
+        f"create or replace {table} as select $d::date as usable_through",
         {"d": usable_through(con, meta)},
     )
 

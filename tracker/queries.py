@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 
 import duckdb
@@ -12,6 +13,11 @@ from tracker.config import ROOT
 
 SQL_DIR = ROOT / "sql"
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+# What runs before each query on a connection (tracker/judged.py judges the days it reads first),
+# by the connection's id: kept only while the connection is open (``before_each``, ``forget``).
+Before = Callable[[duckdb.DuckDBPyConnection, str, dict], None]
+_before: dict[int, Before] = {}
 
 
 @cache
@@ -26,11 +32,27 @@ def text(name: str) -> str:
 @cache
 def parameters(name: str) -> frozenset[str]:
     """The ``$names`` a query binds (comments included; harmless)."""
-    return frozenset(_PARAM.findall(_strip_comments(text(name))))
+    return frozenset(_PARAM.findall(code(name)))
+
+
+@cache
+def code(name: str) -> str:
+    """The SQL of a query without its comments."""
+    return _strip_comments(text(name))
 
 
 def _strip_comments(sql: str) -> str:
     return "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
+
+
+def before_each(con: duckdb.DuckDBPyConnection, step: Before) -> None:
+    """Run ``step(con, name, params)`` before each named query on ``con``, until ``forget(con)``."""
+    _before[id(con)] = step
+
+
+def forget(con: duckdb.DuckDBPyConnection) -> None:
+    """Stop what ``before_each`` set up for ``con`` (call it before the connection is closed)."""
+    _before.pop(id(con), None)
 
 
 def execute(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> duckdb.DuckDBPyConnection:
@@ -39,7 +61,11 @@ def execute(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> duck
     missing = wanted - params.keys()
     if missing:
         raise TypeError(f"query {name!r} needs parameters {sorted(missing)}")
-    return con.execute(text(name), {k: params[k] for k in wanted})
+    bound = {k: params[k] for k in wanted}
+    step = _before.get(id(con))
+    if step is not None:
+        step(con, name, bound)
+    return con.execute(text(name), bound)
 
 
 def frame(con: duckdb.DuckDBPyConnection, name: str, **params: object) -> pd.DataFrame:

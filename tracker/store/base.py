@@ -132,8 +132,9 @@ class Store(abc.ABC):
         """The environment a child process needs to reach this same store."""
         return {"TRACKER_DB": self.locator}
 
-    def close(self) -> None:  # noqa: B027 - deliberately a no-op: a file store holds nothing open
-        """Release what the store holds open (nothing, for most backends)."""
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release what this process holds open of the store (reads under way finish first)."""
 
     def upgrade(self) -> None:
         """Bring the schema, stored macros and derived data up to date, if this code is newer."""
@@ -159,20 +160,41 @@ def in_transaction(con: duckdb.DuckDBPyConnection, work: Work[T]) -> T:
     return result
 
 
-def prepare(con: duckdb.DuckDBPyConnection) -> None:
+def prepare(con: duckdb.DuckDBPyConnection) -> bool:
     """Give a connection what the queries read besides the tables: how far the flag log may be used, and
     the macros if the store lacks them.
 
     The macros in sql/macros are stored by the writer (``ready_for_writing``): creating them takes
     tens of milliseconds, too long to repeat for every read. A store whose stored macros are not
-    this code's (an upgrade not yet written) gets temporary ones, which come first.
+    this code's (an upgrade not yet written) gets temporary ones, which come first. Gives whether the
+    macros are there to use (not before an upgrade).
     """
     meta = schema.read_meta(con)  # once: on a lake each read of it is a query of the catalog
     derived.publish_state(con, meta)
     if meta is not None and int(meta.get("schema_version", 0)) < schema.latest_schema():
-        return  # tables this code's macros read are not there yet: the writer migrates first (Store.upgrade)
+        return False  # tables this code's macros read are not there yet: the writer migrates first (Store.upgrade)
     if not schema.macros_installed(con, meta):
         schema.create_temp_macros(con)
+    return True
+
+
+def prepare_shared(con: duckdb.DuckDBPyConnection) -> bool:
+    """``prepare`` once for every connection to an opening whose data cannot change while it is open: the
+    flag log's state goes into the in-memory DuckDB's own catalog (``memory.main``), which each
+    connection then searches first (``SHARED_SEARCH``). Gives False, doing nothing, for a store whose
+    stored macros are not this code's: its connections need ``prepare`` each.
+    """
+    meta = schema.read_meta(con)
+    if meta is None or int(meta.get("schema_version", 0)) < schema.latest_schema():
+        return False
+    if not schema.macros_installed(con, meta):
+        return False
+    derived.publish_state(con, meta, shared=True)
+    return True
+
+
+# What a connection to an opening prepared by ``prepare_shared`` runs first (DATABASE: the opening's name).
+SHARED_SEARCH = "use {database}; set search_path = 'memory.main,{database}.main'"
 
 
 def ready_for_writing(con: duckdb.DuckDBPyConnection) -> None:

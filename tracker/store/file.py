@@ -1,28 +1,52 @@
 """The default backend: one DuckDB file on this machine, shared safely by every process here.
 
 DuckDB lets one process write a file, and while a process holds it read-write no other process
-may open it at all. So no process keeps it open: every read and every write is a short-lived
-connection, taken under a file lock beside the database (many readers or one writer, across
-threads and processes, with writers served first). A caller who cannot get the lock within a
-bounded time gets StoreBusy with a plain message, never DuckDB's lock error.
+may open it at all. So no process holds it for long: every read and every write takes a file lock
+beside the database for as long as it runs (many readers or one writer, across threads and
+processes, with writers served first). A caller who cannot get the lock within a bounded time gets
+StoreBusy with a plain message, never DuckDB's lock error.
+
+Opening DuckDB costs about 20 ms, as much as a page's query, so a process's reads share one
+read-only opening of the file (``_View``: a cursor each), with the flags judged on it so far. While
+no read uses it, it stays open for ``LINGER_S`` at most, and closes as soon as a writer of any
+process holds the lock (looked at every ``_IDLE_CHECK_S``); a writer in this process closes it
+first. (DuckDB refuses a writer the file while any process has it open; the writer retries.)
 """
 
 from __future__ import annotations
 
 import fcntl
+import gc
 import os
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import duckdb
 
+from tracker import judged, queries
 from tracker.errors import StoreBusy, TrackerError
 from tracker.store import base
-from tracker.store.base import Decide, Fill, Store, Work, in_transaction, prepare, ready_for_writing, unreadable
+from tracker.store.base import (
+    SHARED_SEARCH,
+    Decide,
+    Fill,
+    Store,
+    Work,
+    in_transaction,
+    prepare,
+    prepare_shared,
+    ready_for_writing,
+    unreadable,
+)
 
 _POLL_S = 0.02
+# How long this process keeps the file open after its last read ends, for the next read to use (and
+# the flags judged on it: tracker/judged.py), unless a writer comes first; and how often it looks.
+LINGER_S = 60.0
+_IDLE_CHECK_S = 0.1
 
 
 class NewerFormat(TrackerError):
@@ -58,12 +82,40 @@ def _newer(exc: duckdb.Error) -> bool:
 
 def _connect(path: Path, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnection:
     """Connect, retrying while a program outside our locking (a DuckDB shell, say) holds the file."""
+    return _retrying(path, wait_s, lambda: duckdb.connect(str(path), read_only=read_only))
+
+
+def _attach_read_only(path: Path, wait_s: float) -> duckdb.DuckDBPyConnection:
+    """A DuckDB of its own with the file attached read-only as its default database.
+
+    Attached to an in-memory DuckDB rather than opened by path, so that DuckDB's per-path instance
+    cache never hands a later read this opening after the file was replaced (a restore, a demo build).
+    """
+
+    def attach() -> duckdb.DuckDBPyConnection:
+        con = duckdb.connect(":memory:")
+        try:
+            con.execute(f"attach {_literal(str(path))} as {_VIEW_DB} (read_only)")
+        except BaseException:
+            con.close()
+            raise
+        return con
+
+    return _retrying(path, wait_s, attach)
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal (ATTACH takes no bound parameters)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _retrying(path: Path, wait_s: float, open_: Callable[[], duckdb.DuckDBPyConnection]) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + wait_s
     delay = 0.05
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
-        except (duckdb.IOException, duckdb.ConnectionException) as exc:
+            return open_()
+        except (duckdb.IOException, duckdb.ConnectionException, duckdb.BinderException) as exc:
             if _newer(exc):
                 raise NewerFormat(
                     f"The database {path} was written by a newer DuckDB than this tracker's "
@@ -71,7 +123,12 @@ def _connect(path: Path, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConne
                     "`python -m tracker export --out DIR --db FILE` with the tracker version that wrote it, "
                     "then `python -m tracker restore DIR --db NEW_FILE` with this one."
                 ) from None
-            if "lock" not in str(exc).lower() and "different configuration" not in str(exc):
+            if "file handle conflict" in str(exc):
+                # This process still has the file open read-only: a view some result of a read still
+                # holds on to (DuckDB keeps an opening alive while any of its results is), freed here.
+                _readers(path).close()
+                gc.collect()
+            elif "lock" not in str(exc).lower() and "different configuration" not in str(exc):
                 raise TrackerError(f"The database {path} cannot be opened: {exc}") from None
             if time.monotonic() > deadline:
                 raise StoreBusy(
@@ -81,13 +138,163 @@ def _connect(path: Path, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConne
             delay = min(delay * 2, 1.0)
 
 
+_VIEW_DB = "tracker"
+
+
+class _View:
+    """One read-only opening of the file, shared by this process's reads (a cursor each).
+
+    The file cannot change while it is open, so what every read needs is made once, in the opening's
+    in-memory catalog (``prepare_shared``): the flag log's state, and the flags judged so far
+    (``tracker.judged``). A file whose stored macros are not this code's has each cursor prepared.
+    """
+
+    def __init__(self, path: Path, identity: tuple):
+        self.identity = identity
+        self.users = 0
+        self.con = _attach_read_only(path, base.READ_WAIT_S)
+        try:
+            self.con.execute(f"use {_VIEW_DB}")
+            self.shared = prepare_shared(self.con)
+            self.judged = judged.Memo(self.con) if self.shared else None
+        except BaseException:
+            self.con.close()
+            raise
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A connection of its own on the opening, ready for queries."""
+        cur = self.con.cursor()
+        try:
+            if self.shared:
+                cur.execute(SHARED_SEARCH.format(database=_VIEW_DB))
+                self.judged.attach(cur)
+            else:
+                cur.execute(f"use {_VIEW_DB}")
+                prepare(cur)
+        except BaseException:
+            cur.close()
+            raise
+        return cur
+
+    def close(self) -> None:
+        self.con.close()
+
+
+class _Readers:
+    """This process's reads of one file: the view they share, opened by the first and kept while idle
+    for up to LINGER_S, or until a writer of any process holds the lock; a view of a file since
+    replaced is closed when its last read ends."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._lock_file = path.with_name(path.name + ".lock")
+        self._lock = threading.Lock()
+        self._view: _View | None = None
+        self._timer: threading.Timer | None = None
+
+    def _identity(self) -> tuple:
+        """What changes when the file is written or replaced (it cannot change while a view is open)."""
+        st = os.stat(self.path)
+        wal = self.path.with_name(self.path.name + ".wal")
+        return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size, wal.exists() and wal.stat().st_mtime_ns)
+
+    def acquire(self) -> tuple[_View, duckdb.DuckDBPyConnection]:
+        """A view of the file as it is now and a cursor on it (the caller holds the shared lock)."""
+        with self._lock:
+            self._cancel_timer()
+            identity = self._identity()
+            if self._view is not None and self._view.identity != identity:
+                stale, self._view = self._view, None
+                if stale.users == 0:
+                    stale.close()
+            if self._view is None:
+                self._view = _View(self.path, identity)
+            view = self._view
+            view.users += 1
+            try:
+                return view, view.cursor()
+            except BaseException:
+                view.users -= 1
+                raise
+
+    def release(self, view: _View, cur: duckdb.DuckDBPyConnection) -> None:
+        """End one read; the last one closes a stale view now, and leaves the current one idle."""
+        cur.close()
+        with self._lock:
+            view.users -= 1
+            if view.users:
+                return
+            if view is not self._view:
+                view.close()
+            else:
+                self._watch(view, time.monotonic() + LINGER_S)
+
+    def _watch(self, view: _View, until: float) -> None:
+        """Look again at an idle view in a moment (the caller holds ``_lock``)."""
+        self._timer = threading.Timer(_IDLE_CHECK_S, self._check_idle, (view, until))
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _check_idle(self, view: _View, until: float) -> None:
+        """Close an idle view once LINGER_S has passed or a writer holds the lock, else look again."""
+        with self._lock:
+            if view is not self._view or view.users:
+                return
+            if time.monotonic() >= until or self._writer_waiting():
+                self._view = None
+                view.close()
+            else:
+                self._watch(view, until)
+
+    def _writer_waiting(self) -> bool:
+        """Whether a writer holds the file's lock (exclusive: it is trying to open the file, or has)."""
+        try:
+            fd = os.open(self._lock_file, os.O_RDONLY)
+        except FileNotFoundError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
+        return False
+
+    def close(self) -> None:
+        """Let the view go: closed now if no read is using it, else when the last one ends."""
+        with self._lock:
+            self._cancel_timer()
+            view, self._view = self._view, None
+            if view is not None and view.users == 0:
+                view.close()
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+
+_READERS: dict[Path, _Readers] = {}
+_READERS_LOCK = threading.Lock()
+
+
+def _readers(path: Path) -> _Readers:
+    """The one ``_Readers`` of this process for the file at ``path``."""
+    key = path.resolve()
+    with _READERS_LOCK:
+        if key not in _READERS:
+            _READERS[key] = _Readers(key)
+        return _READERS[key]
+
+
 class FileStore(Store):
     """One DuckDB file and the locks that guard it."""
 
-    # A file's reader holds a shared lock while its connection is open. Held for a whole page run it
+    # A file's reader holds a shared lock while its cursor is open. Held for a whole page run it
     # deadlocks: a writer in another process waits for it, holding the gate; a second session of the
     # same server, computing a cached query, waits at the gate; and the first run then waits for
-    # Streamlit's lock on that same cached query. So every read takes a connection of its own.
+    # Streamlit's lock on that same cached query. So every read takes the lock and a cursor of its
+    # own; what the reads share is the opening of the file (``_Readers``), which holds no lock.
     shares_reads = False
 
     def __init__(self, path: str | os.PathLike, *, is_default: bool = False):
@@ -120,21 +327,22 @@ class FileStore(Store):
 
     @contextmanager
     def _read(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-only connection: a consistent view, no write can happen while it is open."""
+        """A cursor on this process's read-only view of the file: no write can happen while it is open."""
         if not self.path.exists():
             raise TrackerError(f"There is no database at {self.path}.")
         # Pass the gate so that a waiting writer is not starved by a stream of readers.
         with flock(self._gate, fcntl.LOCK_EX, base.READ_WAIT_S, "writing"):
             pass
         with flock(self._lock, fcntl.LOCK_SH, base.READ_WAIT_S, "writing"):
-            con = _connect(self.path, True, base.READ_WAIT_S)
+            readers = _readers(self.path)
+            view, con = readers.acquire()
             try:
-                prepare(con)
                 yield con
             except duckdb.Error as exc:
                 raise unreadable(f"The database {self.path.name}", exc) from exc
             finally:
-                con.close()
+                queries.forget(con)
+                readers.release(view, con)  # before the lock: a writer holding it finds no read of ours open
 
     @contextmanager
     def exclusive(self, wait_s: float | None = None) -> Iterator[None]:
@@ -146,6 +354,7 @@ class FileStore(Store):
             held = ExitStack()
             held.enter_context(flock(self._lock, fcntl.LOCK_EX, wait_s, "reading or writing"))
         with held:
+            self.close()  # this process's view must not outlive what is written now (none of our reads is open)
             yield
 
     def write(self, work: Work) -> object:
@@ -192,6 +401,10 @@ class FileStore(Store):
             except FileNotFoundError:
                 parts.append("-")
         return "/".join(parts)
+
+    def close(self) -> None:
+        """Close this process's opening of the file (reads under way keep it until they end)."""
+        _readers(self.path).close()
 
     def maintain(self) -> list[str]:
         """Write everything into the file proper (a checkpoint); a file needs nothing else."""

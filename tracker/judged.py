@@ -1,0 +1,67 @@
+"""Flags judged once per day for as long as an opening of the database lasts, then read by every query.
+
+Judging the stall flags on a day is the costliest step of most queries (tens of milliseconds, most
+of it DuckDB planning and starting the rules' several dozen operators, whatever the data's size), and
+a page asks for the same day's flags in several queries: its headline, its status list, its flag list.
+A store whose connections share one opening of a database that cannot change under them (a file:
+``FileStore``'s view) gives that opening a ``Memo``; each query that reads flags has its days judged
+into the memo first, unless an earlier query already did, and then reads them from it (the
+``flags_at`` macro is replaced, on that connection only, by a read of the memo).
+
+The days a query reads flags on are its ``as_of`` and ``dates`` parameters; a query that reads any
+other day's flags gets an error, never an empty answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+from functools import cache
+
+import duckdb
+import pandas as pd
+
+from tracker import queries
+
+# The macros that read judged flags (sql/macros/flags.sql); flags_between judges afresh and is not one.
+_READS_FLAGS = re.compile(r"\b(flags_at|flags_now|flag_history|site_statuses|site_statuses_at)\s*\(")
+
+
+class Memo:
+    """The days judged so far on one opening of a database, kept in its in-memory catalog."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        queries.execute(con, "judged/create")
+        queries.execute(con, "judged/flags_at")
+        self._days: set[dt.date] = set()
+        self._lock = threading.Lock()
+
+    def attach(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Have the days each query on ``con`` (a connection to the same opening, which searches its
+        in-memory catalog first) reads flags on judged before it runs."""
+        queries.before_each(con, self._before)
+
+    def _before(self, con: duckdb.DuckDBPyConnection, name: str, params: dict) -> None:
+        if reads_flags(name):
+            self.judge(con, days_of(params))
+
+    def judge(self, con: duckdb.DuckDBPyConnection, days: list[dt.date]) -> None:
+        """Judge those of ``days`` not judged yet, all in one pass."""
+        with self._lock:
+            missing = sorted(set(days) - self._days)
+            if missing:
+                queries.execute(con, "judged/judge", dates=missing)
+                self._days.update(missing)
+
+
+@cache
+def reads_flags(name: str) -> bool:
+    """Whether the query ``name`` reads judged flags."""
+    return bool(_READS_FLAGS.search(queries.code(name)))
+
+
+def days_of(params: dict) -> list[dt.date]:
+    """The days a query's flags are read on: its ``as_of`` and its ``dates``."""
+    values = [params.get("as_of"), *(params.get("dates") or [])]
+    return [pd.Timestamp(v).date() for v in values if v is not None]
