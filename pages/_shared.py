@@ -63,8 +63,9 @@ def store() -> Store:
 
 @contextmanager
 def one_connection() -> Iterator[None]:
-    """Let every query of this script run share one connection, opened by the first cache miss
-    (``Store.shared_reads``): a page whose data is not cached pays for one connection, not one a query."""
+    """Let every query of this script run share one connection on a lake, opened by the first cache miss
+    (``Store.shared_reads``): a page whose data is not cached pays for one connection, not one a query.
+    (A file's reads share one opening of it in any case: tracker/store/file.py.)"""
     with store().shared_reads():
         yield
 

@@ -16,13 +16,16 @@ import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tracker.ingest import ingest_bytes
 from tracker.register import load_register
 from tracker.store import FileStore, Store
+from tracker.store.base import prepare
 
 ROOT = Path(__file__).resolve().parent.parent
 BACKENDS = ("file", "lake")
@@ -391,6 +394,23 @@ def smtp_env(port: int, *, timeout_s: float) -> dict[str, str]:
         "TRACKER_SMTP_TIMEOUT": f"{timeout_s:g}",
         "TRACKER_MAIL_FROM": "programme.office@example.nhs.uk",
     }
+
+
+@contextmanager
+def judging_afresh(store: Store) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read on which every query judges the flags itself, for tests of the flag macros (and raw SQL
+    that calls them): a file's reads otherwise read the flags of the days their parameters name from a
+    memo (tracker/judged.py), and any other day is an error. A lake's reads judge afresh already."""
+    if not isinstance(store, FileStore):
+        with store.read() as con:
+            yield con
+        return
+    con = duckdb.connect(str(store.path), read_only=True)
+    try:
+        prepare(con)
+        yield con
+    finally:
+        con.close()
 
 
 def break_register(db: str | Path) -> None:

@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 
 import pytest
-from conftest import csv_bytes, ingest
+from conftest import csv_bytes, ingest, judging_afresh
 
 from tracker import config, derived, integrity, queries, rules
 from tracker.register import load_register
@@ -111,13 +111,13 @@ def test_a_rules_change_rederives_the_log_from_the_day_it_takes_effect(store):
     busy_store(store)
     before_day, after_day = dt.date(2010, 6, 30), dt.date(2010, 12, 31)
     history_sql = "select * from flag_history($d, date '1900-01-01') order by all"
-    with store.read() as con:
+    with judging_afresh(store) as con:
         old_history = con.execute(history_sql, {"d": after_day}).fetchall()
     done = rules.record_change(
         store, {"plateau_returns": 2}, reason="tighter", effective_from=dt.date(2010, 7, 1), user="t"
     )
     assert done.outcome == "accepted", done.problems
-    with store.read() as con:
+    with judging_afresh(store) as con:
         new_history = con.execute(history_sql, {"d": after_day}).fetchall()
         assert rules.in_force(con, before_day).values["plateau_returns"] == 3
         assert rules.in_force(con, after_day).values["plateau_returns"] == 2

@@ -10,7 +10,7 @@ import shutil
 
 import pandas as pd
 import pytest
-from conftest import DATA, run_tracker
+from conftest import DATA, judging_afresh, run_tracker
 
 from tracker import queries, rules
 from tracker.demo import DEMO_DATA
@@ -294,7 +294,7 @@ def test_a_backup_made_before_the_history_restores_with_each_site_from_the_start
             "the first rules, from tracker.toml when the database was made",
         )
     flags = "select * from flags_now(date '2010-03-31') order by all"
-    with store.read() as a, restored.read() as b:
+    with judging_afresh(store) as a, judging_afresh(restored) as b:
         assert a.execute(flags).fetchall() == b.execute(flags).fetchall()
 
 
@@ -329,7 +329,7 @@ def test_judging_many_days_in_one_pass_gives_each_day_what_judging_it_alone_give
     # Pages ask for several days in one query (planning the flag rules is most of a query's cost).
     # The demo's days straddle go-lives, withdrawals and Coventry's re-baselined target (30 Nov 2010).
     days = [D(2009, 12, 31), D(2010, 11, 29), D(2010, 11, 30), D(2010, 12, 15), D(2011, 7, 4), D(2012, 3, 31)]
-    with demo.read() as con:
+    with judging_afresh(demo) as con:  # each query judges its days itself, not reads them from a memo
         together = queries.frames_at(con, "site_status", days, region=None, cohort=None)
         for day, frame in zip(days, together, strict=True):
             (alone,) = queries.frames_at(con, "site_status", [day], region=None, cohort=None)

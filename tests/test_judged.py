@@ -7,10 +7,9 @@ import datetime as dt
 
 import duckdb
 import pytest
-from conftest import csv_bytes, ingest
+from conftest import csv_bytes, ingest, judging_afresh
 
 from tracker import judged, queries
-from tracker.store.base import prepare
 
 D = dt.date
 DAYS = [D(2010, 3, 31), D(2010, 6, 30), D(2010, 12, 31)]
@@ -25,13 +24,9 @@ def params_for(name: str, as_of: dt.date) -> dict:
 
 
 def afresh(store, name: str, params: dict):
-    """The query on a connection of its own, each of its flags judged by the rules in the query itself."""
-    con = duckdb.connect(str(store.path), read_only=True)
-    try:
-        prepare(con)
+    """The query with each of its flags judged by the rules in the query itself."""
+    with judging_afresh(store) as con:
         return queries.frame(con, name, **params)
-    finally:
-        con.close()
 
 
 def test_there_are_queries_that_read_judged_flags():

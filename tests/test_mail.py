@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT, SilentServer, SmtpServer, break_register, run_tracker
+from conftest import ROOT, SilentServer, SmtpServer, break_register, judging_afresh, run_tracker
 from PIL import Image
 from pptx import Presentation
 from pypdf import PdfReader
@@ -157,7 +157,7 @@ def test_alerts_tell_each_stall_and_red_flag_once_judged_by_what_was_sent(demo, 
             monkeypatch.setenv(key, value)
         first = alerts.run(demo, dt.date(2010, 10, 31), ["chair@example.nhs.uk"])
         assert first.sent
-        with demo.read() as con:
+        with judging_afresh(demo) as con:
             stalled = con.execute(
                 "select count(*) from site_statuses(date '2010-10-31') where status = 'Stalled'"
             ).fetchone()[0]
@@ -167,7 +167,7 @@ def test_alerts_tell_each_stall_and_red_flag_once_judged_by_what_was_sent(demo, 
         again = alerts.run(demo, dt.date(2010, 10, 31), ["chair@example.nhs.uk"])
         assert not again.sent and "nothing new" in again.summary
         later = alerts.run(demo, dt.date(2010, 11, 30), ["chair@example.nhs.uk"])
-        with demo.read() as con:
+        with judging_afresh(demo) as con:
             newly = con.execute(
                 "select count(*) from site_statuses(date '2010-11-30') as n "
                 "join site_statuses(date '2010-10-31') as o using (site_code) "

@@ -82,7 +82,7 @@ def _newer(exc: duckdb.Error) -> bool:
 
 def _connect(path: Path, read_only: bool, wait_s: float) -> duckdb.DuckDBPyConnection:
     """Connect, retrying while a program outside our locking (a DuckDB shell, say) holds the file."""
-    return _retrying(path, wait_s, lambda: duckdb.connect(str(path), read_only=read_only))
+    return _retrying(path, wait_s, lambda: duckdb.connect(str(path), read_only=read_only), free_views=True)
 
 
 def _attach_read_only(path: Path, wait_s: float) -> duckdb.DuckDBPyConnection:
@@ -109,7 +109,10 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _retrying(path: Path, wait_s: float, open_: Callable[[], duckdb.DuckDBPyConnection]) -> duckdb.DuckDBPyConnection:
+def _retrying(
+    path: Path, wait_s: float, open_: Callable[[], duckdb.DuckDBPyConnection], *, free_views: bool = False
+) -> duckdb.DuckDBPyConnection:
+    """``open_()``, retried while the file is locked; ``free_views``: this process's openings are let go."""
     deadline = time.monotonic() + wait_s
     delay = 0.05
     while True:
@@ -124,10 +127,11 @@ def _retrying(path: Path, wait_s: float, open_: Callable[[], duckdb.DuckDBPyConn
                     "then `python -m tracker restore DIR --db NEW_FILE` with this one."
                 ) from None
             if "file handle conflict" in str(exc):
-                # This process still has the file open read-only: a view some result of a read still
-                # holds on to (DuckDB keeps an opening alive while any of its results is), freed here.
-                _readers(path).close()
-                gc.collect()
+                # This process still has the file open read-only: an opening some result of a read may
+                # still hold on to (DuckDB keeps one alive while any of its Arrow results is).
+                if free_views:
+                    _readers(path).close()
+                    gc.collect()
             elif "lock" not in str(exc).lower() and "different configuration" not in str(exc):
                 raise TrackerError(f"The database {path} cannot be opened: {exc}") from None
             if time.monotonic() > deadline:
