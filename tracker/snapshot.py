@@ -5,10 +5,11 @@ drawn, the page still, no error shown, the board fits its slide, the picture not
 files are moved into place only when all pass.
 
 Where the time goes (issue 13): the private server starts while Chromium launches and the pack's
-figures are read; the pages load in tabs of one browser, PARALLEL_TABS at a time, so one page's
-script runs while another is photographed; each page is taken once its own signals say it is done
-(browser.PENDING_JS), not after two identical pictures; a long page opens in a viewport already
-taller than most pages, so it is drawn once.
+other facts are read; the board's figures are worked out once, by the server drawing the board, which
+leaves them for the manifest (board.DRAWN_ENV); the pages load in tabs of one browser, PARALLEL_TABS
+at a time, so one page's script runs while another is photographed; each page is taken once its own
+signals say it is done (browser.PENDING_JS), not after two identical pictures; a long page opens in a
+viewport already taller than most pages, so it is drawn once.
 """
 
 from __future__ import annotations
