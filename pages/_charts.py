@@ -9,12 +9,14 @@ read the picture. Not a page: dashboard.py lists the pages explicitly.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from dataclasses import dataclass, field
 
 import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
+from streamlit import dataframe_util
 
 from pages import _shared as ui
 from tracker.values import gbp, plural
@@ -37,6 +39,11 @@ RETURN_COLOURS = {
 RETURN_LETTERS = {"late": "L", "missing": "M", "void": "V"}
 RETURN_INK = {"on time": "white", "void": "white"}  # the letters' colour, 4.5:1 or more on the cell (else black)
 LISTED = 5  # sites or months named in a description; the table has them all
+
+# st.altair_chart converts each chart under Altair's "none" theme (the default theme only adds a
+# 300 × 300 view size that Streamlit does not want); draw() converts charts itself, so the same theme is
+# set once here. Nothing in the dashboard sets another.
+alt.theme.enable("none")
 
 # How the table under a chart shows each kind of column.
 _COLUMN_KINDS = {
@@ -75,7 +82,7 @@ def _figure(name: str, chart, description: str, table: pd.DataFrame, **kinds: st
 def draw(fig: Figure, where=None, *, key: str | None = None, on_select: str = "ignore", table_rows: int = 10):
     """Draw a chart and, under it, its data as a table in an expander; gives the chart's selection event."""
     with where if where is not None else contextlib.nullcontext():
-        event = st.altair_chart(fig.chart, width="stretch", key=key, on_select=on_select)
+        event = st.vega_lite_chart(spec=vega_lite(fig.chart), width="stretch", key=key, on_select=on_select)
         if not ui.printing():  # a captured picture has no use for a closed expander
             with st.expander(f"Chart data as a table: {fig.name}", icon=":material/table:"):
                 st.dataframe(
@@ -87,6 +94,54 @@ def draw(fig: Figure, where=None, *, key: str | None = None, on_select: str = "i
                     key=f"{key}_table" if key else None,
                 )
     return event
+
+
+def vega_lite(chart: alt.TopLevelMixin) -> dict:
+    """The chart's Vega-Lite spec as st.altair_chart would send it, each data frame a named dataset in
+    Arrow, but without validating it against Vega-Lite's JSON schema on every draw.
+
+    That validation was about a sixth of a page's script time. Each chart the pages draw is validated in
+    tests/test_charts.py instead, on real data, which also checks that this spec and its datasets are
+    exactly those of Altair's validated ``to_dict()`` (so Streamlit draws the same chart).
+    """
+    datasets: dict[str, bytes] = {}
+
+    def by_name(part):
+        part = part.copy(deep=False)
+        if isinstance(part.data, pd.DataFrame):
+            name, data = arrow_dataset(part.data)
+            datasets.setdefault(name, data)
+            part.data = alt.NamedData(name=name)
+        for key in ("layer", "hconcat", "vconcat", "concat"):
+            parts = getattr(part, key, alt.Undefined)
+            if isinstance(parts, list):
+                part[key] = [by_name(p) for p in parts]
+        return part
+
+    spec = by_name(chart).to_dict(validate=False)
+    spec["datasets"] = {**spec.get("datasets", {}), **datasets}
+    return spec
+
+
+def arrow_dataset(df: pd.DataFrame) -> tuple[str, bytes]:
+    """A chart's data frame as Streamlit sends it (Arrow IPC, made by the function st.altair_chart uses), and a
+    name that is a hash of those bytes, as st.altair_chart names it: the name changes with the data."""
+    data = dataframe_util.convert_anything_to_arrow_bytes(df)
+    return f"data-{hashlib.blake2b(data, digest_size=16).hexdigest()}", data
+
+
+def _long(df: pd.DataFrame, id_column: str, values: dict[str, str], var_name: str, value_name: str) -> pd.DataFrame:
+    """``df.melt(id_column, list(values), var_name, value_name)`` with the column names mapped through
+    ``values``: the same rows, order and types (tests/test_charts.py compares them), for a fraction of
+    melt's time, which was a tenth of a page's script."""
+    n = len(df)
+    return pd.DataFrame(
+        {
+            id_column: pd.concat([df[id_column]] * len(values), ignore_index=True),
+            var_name: pd.Series(np.repeat(list(values.values()), n), dtype="str"),
+            value_name: np.concatenate([df[c].to_numpy() for c in values]),
+        }
+    )
 
 
 def _month(day) -> str:
@@ -104,8 +159,7 @@ def _names(items: list[str]) -> str:
 
 def programme_lines(trend: pd.DataFrame, *, title: str | None = None, height: int = 320, projected: bool = False):
     """People recruited and with a budget against the live sites' target, month by month."""
-    lines = trend.melt(id_vars="month_end", value_vars=list(LINES), var_name="measure", value_name="people")
-    lines["measure"] = lines["measure"].map(LINES)
+    lines = _long(trend, "month_end", LINES, "measure", "people")
     size = 14 if projected else 11  # larger on a projected slide
     chart = alt.Chart(lines, title=title) if title else alt.Chart(lines)
     mark = chart.mark_line(strokeWidth=3) if projected else chart.mark_line(point=alt.OverlayMarkDef(size=18))
@@ -152,8 +206,7 @@ def programme_lines(trend: pd.DataFrame, *, title: str | None = None, height: in
 
 def budgets_by_type(df: pd.DataFrame, date_column: str, *, title: str = "People with a budget, by type"):
     """A stacked area of budgets in place, notional, third party and direct payment."""
-    types = df.melt(id_vars=date_column, value_vars=list(BUDGET_TYPES), var_name="type", value_name="people")
-    types["type"] = types["type"].map(BUDGET_TYPES)
+    types = _long(df, date_column, BUDGET_TYPES, "type", "people")
     chart = (
         alt.Chart(types, title=title)
         .mark_area()
@@ -194,8 +247,7 @@ def budgets_by_type(df: pd.DataFrame, date_column: str, *, title: str = "People 
 
 def spend_by_month(df: pd.DataFrame, date_column: str, *, title: str, side_by_side: bool = False):
     """Care and infrastructure spend reported for each month (stacked, or side by side)."""
-    spend = df.melt(id_vars=date_column, value_vars=list(SPEND), var_name="kind", value_name="gbp")
-    spend["kind"] = spend["kind"].map(SPEND)
+    spend = _long(df, date_column, SPEND, "kind", "gbp")
     spend["gbp"] = spend["gbp"].astype(float)
     chart = (
         alt.Chart(spend, title=title)
@@ -550,8 +602,7 @@ REGION_STATUSES = {"stalled": "Stalled", "at_risk": "At risk", "on_track": "On t
 
 def regions(rollup: pd.DataFrame):
     """Sites in each region by status (withdrawn sites left out), one stacked bar per region."""
-    melted = rollup.melt(id_vars="region", value_vars=list(REGION_STATUSES), var_name="status", value_name="site_count")
-    melted["status"] = melted.status.map(REGION_STATUSES)
+    melted = _long(rollup, "region", REGION_STATUSES, "status", "site_count")
     chart = (
         alt.Chart(melted)
         .mark_bar()

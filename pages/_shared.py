@@ -91,7 +91,9 @@ def frames_at(name: str, days: list[dt.date], **params: object) -> list[pd.DataF
 def _board(version: str, as_of: dt.date, compare_to: dt.date | None, region: str | None, cohort: str | None):
     from tracker import board
 
-    return board.figures(store(), as_of, compare_to, region, cohort)
+    figures = board.figures(store(), as_of, compare_to, region, cohort)
+    board.leave_drawn(figures)  # for the capture's manifest, when it asked (its private server only)
+    return figures
 
 
 def board_figures(as_of: dt.date, compare_to: dt.date | None, region: str | None, cohort: str | None):

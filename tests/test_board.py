@@ -19,7 +19,7 @@ from PIL import Image, ImageStat
 from pypdf import PdfReader
 from streamlit.testing.v1 import AppTest
 
-from tracker import board
+from tracker import board, snapshot
 from tracker.browser import free_port
 from tracker.store import FileStore
 
@@ -76,6 +76,29 @@ def test_board_figures_are_what_the_page_shows(demo_copy):
     )
 
 
+def test_the_board_leaves_its_figures_for_the_capture_only_when_asked(demo_copy, tmp_path, monkeypatch):
+    import streamlit as st
+
+    st.cache_data.clear()  # a board drawn from the cache leaves nothing (the capture then works them out)
+    store = FileStore(demo_copy)
+    nov, week = dt.date(2010, 11, 30), dt.date(2010, 11, 23)
+    folder = tmp_path / "drawn"
+    folder.mkdir()
+    assert not board_app(as_of="2010-11-30", compare_to="2010-11-23", region="London").exception
+    assert list(folder.iterdir()) == []  # not asked
+    st.cache_data.clear()
+    monkeypatch.setenv(board.DRAWN_ENV, str(folder))
+    assert not board_app(as_of="2010-11-30", compare_to="2010-11-23", region="London").exception
+    left = board.drawn(folder, nov, week, "London", None)
+    assert left == board.manifest_figures(board.figures(store, nov, week, "London", None))
+    assert board.drawn(folder, nov, week, None, None) is None  # another pack's board is not this one
+    assert board.drawn(folder, nov, dt.date(2010, 11, 1), "London", None) is None
+    # what the capture makes of them is what pack_facts gives
+    assert snapshot._facts(week, left, snapshot._stored_facts(store, nov)) == snapshot.pack_facts(
+        store, nov, week, "London"
+    )
+
+
 def run_snapshot(*args: str, db: Path, cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "tracker", "snapshot", *args, "--db", str(db)],
@@ -119,6 +142,9 @@ def test_snapshot_writes_the_pack(demo_db, tmp_path):
     assert manifest["register_corrections"] == []
     assert manifest["synthetic_demo_data"] is True
     assert manifest["load_log"]["accepted_loads"] > 60
+    # the board's figures, left by the server that drew them, are those pack_facts works out
+    facts = snapshot.pack_facts(FileStore(db), dt.date(2010, 11, 30), dt.date(2010, 11, 23))
+    assert {k: manifest[k] for k in facts} == facts
     dorset = [f for f in manifest["flagged_sites"] if f["site_code"] == "5QM" and f["flag"] == "BEHIND_TARGET"]
     assert dorset[0]["reason"] == "9 of 75 recruited; 54 expected by now (17%)"
     # Re-creating the same week's pack from the same database gives the same figures.

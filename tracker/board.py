@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -12,6 +16,9 @@ from tracker.store import Store
 from tracker.values import add_months, uk_date
 
 BEHIND_LIMIT = 10
+# A folder, set only for the capture's private server (tracker.snapshot): each board the server draws
+# leaves its figures there as the pack's manifest gives them, so the capture need not work them out again.
+DRAWN_ENV = "TRACKER_BOARD_DRAWN"
 
 
 @dataclass
@@ -75,6 +82,37 @@ class BoardFigures:
                 "due": self.returns_due,
             },
         }
+
+
+def manifest_figures(fig: BoardFigures) -> dict:
+    """The part of a pack's manifest that the board's figures give (tracker.snapshot.pack_facts)."""
+    return {
+        "last_month": fig.month_before.isoformat(),
+        "data_received_up_to": _plain(fig.now.data_received_up_to),
+        **fig.manifest(),
+    }
+
+
+def _drawn_file(folder: str | os.PathLike, as_of, compare_to, region, cohort) -> Path:
+    key = json.dumps([as_of.isoformat(), compare_to.isoformat(), region, cohort])
+    return Path(folder) / f"board-{hashlib.sha256(key.encode()).hexdigest()[:32]}.json"
+
+
+def leave_drawn(fig: BoardFigures) -> None:
+    """Where the capture asked for them (DRAWN_ENV), leave the figures of a board being drawn."""
+    folder = os.environ.get(DRAWN_ENV)
+    if not folder or not Path(folder).is_dir():
+        return
+    target = _drawn_file(folder, fig.as_of, fig.compare_to, fig.region, fig.cohort)
+    part = target.with_suffix(".part")
+    part.write_text(json.dumps(manifest_figures(fig)))
+    part.replace(target)  # whole or not at all
+
+
+def drawn(folder: str | os.PathLike, as_of, compare_to, region, cohort) -> dict | None:
+    """The figures a board for exactly these arguments left in ``folder``, or None."""
+    target = _drawn_file(folder, as_of, compare_to, region, cohort)
+    return json.loads(target.read_text()) if target.exists() else None
 
 
 def _plain(value: object) -> object:

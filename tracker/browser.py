@@ -134,10 +134,13 @@ def dashboard_server(store: Store, port: int | None = None, timeout_s: float = 6
 
 
 @contextlib.contextmanager
-def start_dashboard(store: Store, port: int | None = None, timeout_s: float = 60) -> Iterator[LocalServer]:
-    """Start the dashboard on loopback for ``store`` without waiting for it (see LocalServer.ready)."""
+def start_dashboard(
+    store: Store, port: int | None = None, timeout_s: float = 60, env: dict[str, str] | None = None
+) -> Iterator[LocalServer]:
+    """Start the dashboard on loopback for ``store`` (with extra environment) without waiting for it (see
+    LocalServer.ready)."""
     # A private server for this machine: it needs no sign-in even where the shared one does.
-    env = {**store.environment(), "TRACKER_PRIVATE_CAPTURE": "1"}
+    env = {**store.environment(), "TRACKER_PRIVATE_CAPTURE": "1", **(env or {})}
     with start_streamlit(ROOT / "dashboard.py", env, port, timeout_s, "the dashboard server") as server:
         yield server
 

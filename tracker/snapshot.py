@@ -5,10 +5,11 @@ drawn, the page still, no error shown, the board fits its slide, the picture not
 files are moved into place only when all pass.
 
 Where the time goes (issue 13): the private server starts while Chromium launches and the pack's
-figures are read; the pages load in tabs of one browser, PARALLEL_TABS at a time, so one page's
-script runs while another is photographed; each page is taken once its own signals say it is done
-(browser.PENDING_JS), not after two identical pictures; a long page opens in a viewport already
-taller than most pages, so it is drawn once.
+other facts are read; the board's figures are worked out once, by the server drawing the board, which
+leaves them for the manifest (board.DRAWN_ENV); the pages load in tabs of one browser, PARALLEL_TABS
+at a time, so one page's script runs while another is photographed; each page is taken once its own
+signals say it is done (browser.PENDING_JS), not after two identical pictures; a long page opens in a
+viewport already taller than most pages, so it is drawn once.
 """
 
 from __future__ import annotations
@@ -217,12 +218,25 @@ def capture(
     try:
         with contextlib.ExitStack() as stack:
             # Started first, in this order, so that they overlap: the server starts up in its own
-            # process while the pack's figures are read in a thread and Chromium launches here.
-            server = None if url else stack.enter_context(start_dashboard(store, timeout_s=timeout_s))
+            # process while the pack's facts are read in a thread and Chromium launches here.
+            # The board's figures are worked out once, by the private server drawing the board, which
+            # leaves them in `drawn_dir` for the manifest (so the manifest says what the picture shows);
+            # a pack without the board, or of another server (--url), works them out here.
+            drawn_dir = None if url or "board" not in pages else stack.enter_context(_drawn_folder())
+            server = (
+                None
+                if url
+                else stack.enter_context(
+                    start_dashboard(store, timeout_s=timeout_s, env={board.DRAWN_ENV: drawn_dir} if drawn_dir else None)
+                )
+            )
             if server:
                 progress("starting a private dashboard server on this machine …")
             helpers = stack.enter_context(concurrent.futures.ThreadPoolExecutor(2))
-            facts_read = helpers.submit(pack_facts, store, as_of, compare_to, region, cohort)
+            if drawn_dir:
+                stored_read = helpers.submit(_stored_facts, store, as_of)
+            else:
+                stored_read = helpers.submit(pack_facts, store, as_of, compare_to, region, cohort)
             pw = stack.enter_context(sync_playwright())
             browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
             stack.callback(browser.close)
@@ -247,7 +261,7 @@ def capture(
             to_open = collections.deque(enumerate(pages, start=1))
             while to_open and len(waiting) < PARALLEL_TABS:
                 open_tab(*to_open.popleft())
-            facts = facts_read.result()  # its error, if any, before the pages' (a broken store breaks both)
+            stored = stored_read.result()  # its error, if any, before the pages' (a broken store breaks both)
             while waiting:
                 name, tab, opened = waiting.popleft()
                 try:
@@ -266,6 +280,14 @@ def capture(
                 file = f"{prefix}_{name}.png"
                 (staging / file).write_bytes(png)
                 shots.append(Shot(name, file, width, height, round(time.perf_counter() - opened, 2)))
+            if drawn_dir:
+                # Left by the board just photographed; worked out here only if it left none (not expected).
+                figures = board.drawn(drawn_dir, as_of, compare_to, region, cohort) or board.manifest_figures(
+                    board.figures(store, as_of, compare_to, region, cohort)
+                )
+                facts = _facts(compare_to, figures, stored)
+            else:
+                facts = stored
             if server:
                 server.stop()  # it shuts down while the PDF is written
             pdf_name = f"board-pack_{as_of.isoformat()}{suffix}.pdf"
@@ -312,14 +334,29 @@ def pack_facts(
     rules version they were judged by, the register corrections they include, and the load log's
     position. Re-made for an old date it is the same, unless a correction or a change dated back
     to it was recorded since (and then the corrections it lists say so)."""
-    figures = board.figures(store, as_of, compare_to, region, cohort)
+    figures = board.manifest_figures(board.figures(store, as_of, compare_to, region, cohort))
+    return _facts(compare_to, figures, _stored_facts(store, as_of))
+
+
+def _facts(compare_to: dt.date, figures: dict, stored: dict) -> dict:
+    """pack_facts from the board's figures (board.manifest_figures) and the rest (_stored_facts)."""
+    figures = dict(figures)
+    return {
+        "compared_with": {"last_pack": compare_to.isoformat(), "last_month": figures.pop("last_month")},
+        "data_received_up_to": figures.pop("data_received_up_to"),
+        **stored,
+        **figures,
+    }
+
+
+def _stored_facts(store: Store, as_of: dt.date) -> dict:
+    """The manifest's facts that are not the board's figures: the load log's position, the rules in
+    force and the register corrections included."""
     with store.read() as con:
         position = queries.frame(con, "load_log_position").iloc[0]
         rules_then = rules.in_force(con, as_of)
         corrections = queries.frame(con, "corrections_in_effect", as_of=as_of)
     return {
-        "compared_with": {"last_pack": compare_to.isoformat(), "last_month": figures.month_before.isoformat()},
-        "data_received_up_to": board._plain(figures.now.data_received_up_to),
         "load_log": {
             "last_load_id": board._plain(position.last_load_id),
             "last_loaded_at": None if position.last_loaded_at is None else str(position.last_loaded_at),
@@ -344,8 +381,14 @@ def pack_facts(
             for c in corrections.itertuples()
         ],
         "synthetic_demo_data": _is_demo(store),
-        **figures.manifest(),
     }
+
+
+@contextlib.contextmanager
+def _drawn_folder():
+    """A private folder for the figures the capture's own server draws (board.DRAWN_ENV)."""
+    with tempfile.TemporaryDirectory(prefix="tracker-board-drawn-") as folder:
+        yield folder
 
 
 def _is_demo(store: Store) -> bool:
