@@ -25,6 +25,7 @@ import pytest
 from tracker.ingest import ingest_bytes
 from tracker.register import load_register
 from tracker.store import FileStore, Store
+from tracker.store import file as file_store
 from tracker.store.base import prepare
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -394,6 +395,13 @@ def smtp_env(port: int, *, timeout_s: float) -> dict[str, str]:
         "TRACKER_SMTP_TIMEOUT": f"{timeout_s:g}",
         "TRACKER_MAIL_FROM": "programme.office@example.nhs.uk",
     }
+
+
+@pytest.fixture(autouse=True)
+def _files_let_go() -> Iterator[None]:
+    """Close the test's openings of DuckDB files when it ends (each would otherwise stay for a minute)."""
+    yield
+    file_store.close_all()
 
 
 @contextmanager

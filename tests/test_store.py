@@ -187,7 +187,8 @@ def test_a_read_sees_the_file_another_process_put_in_place_while_this_one_kept_t
 ):
     # A restore or a demo build swaps a new file in (os.replace) without opening the old one, so nothing
     # stops it while this process keeps its opening of the old file; the next read must open the new.
-    monkeypatch.setattr(file_store, "LINGER_S", 60.0)
+    monkeypatch.setattr(file_store, "LINGER_S", 600.0)
+    monkeypatch.setattr(file_store, "_IDLE_CHECK_S", 600.0)  # only the check of the file's identity can see it
     other = FileStore(tmp_path / "other.duckdb")
     shutil.copy(store.path, other.path)
     assert ingest(other, "apr.csv", csv_bytes("AAA,2010-04-30,12,7,5,3,1,0,2000,6000,2010-05-10,")).ok

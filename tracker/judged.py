@@ -48,6 +48,8 @@ class Memo:
 
     def judge(self, con: duckdb.DuckDBPyConnection, days: list[dt.date]) -> None:
         """Judge those of ``days`` not judged yet, all in one pass."""
+        if set(days) <= self._days:
+            return  # judged already: no waiting behind another read judging other days
         with self._lock:
             missing = sorted(set(days) - self._days)
             if missing:

@@ -197,28 +197,43 @@ class _Readers:
         self._timer: threading.Timer | None = None
 
     def _identity(self) -> tuple:
-        """What changes when the file is written or replaced (it cannot change while a view is open)."""
-        st = os.stat(self.path)
+        """What changes when the file is written or replaced (the change time too: a copy over it in place)."""
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            raise TrackerError(f"There is no database at {self.path}.") from None
         wal = self.path.with_name(self.path.name + ".wal")
-        return (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size, wal.exists() and wal.stat().st_mtime_ns)
+        return (
+            st.st_dev,
+            st.st_ino,
+            st.st_mtime_ns,
+            st.st_ctime_ns,
+            st.st_size,
+            wal.exists() and wal.stat().st_mtime_ns,
+        )
 
     def acquire(self) -> tuple[_View, duckdb.DuckDBPyConnection]:
         """A view of the file as it is now and a cursor on it (the caller holds the shared lock)."""
         with self._lock:
             self._cancel_timer()
-            identity = self._identity()
-            if self._view is not None and self._view.identity != identity:
-                stale, self._view = self._view, None
-                if stale.users == 0:
-                    stale.close()
-            if self._view is None:
-                self._view = _View(self.path, identity)
+            try:
+                identity = self._identity()
+                if self._view is not None and self._view.identity != identity:
+                    stale, self._view = self._view, None
+                    if stale.users == 0:
+                        stale.close()
+                if self._view is None:
+                    self._view = _View(self.path, identity)
+            except BaseException:
+                self._watch_if_idle()
+                raise
             view = self._view
             view.users += 1
             try:
                 return view, view.cursor()
             except BaseException:
                 view.users -= 1
+                self._watch_if_idle()
                 raise
 
     def release(self, view: _View, cur: duckdb.DuckDBPyConnection) -> None:
@@ -234,14 +249,23 @@ class _Readers:
                 self._watch(view, time.monotonic() + LINGER_S)
 
     def _watch(self, view: _View, until: float) -> None:
-        """Look again at an idle view in a moment (the caller holds ``_lock``)."""
+        """Look again at an idle view in a moment (the caller holds ``_lock``): one watch at a time."""
+        self._cancel_timer()
         self._timer = threading.Timer(_IDLE_CHECK_S, self._check_idle, (view, until))
         self._timer.daemon = True
         self._timer.start()
 
+    def _watch_if_idle(self) -> None:
+        """Watch the current view if no read uses it (after a read that failed to start; holds ``_lock``)."""
+        if self._view is not None and self._view.users == 0:
+            self._watch(self._view, time.monotonic() + LINGER_S)
+
     def _check_idle(self, view: _View, until: float) -> None:
         """Close an idle view once LINGER_S has passed or a writer holds the lock, else look again."""
         with self._lock:
+            if threading.current_thread() is not self._timer:
+                return  # a later watch took over (this one fired while a read ended and started another)
+            self._timer = None
             if view is not self._view or view.users:
                 return
             if time.monotonic() >= until or self._writer_waiting():
@@ -280,6 +304,14 @@ class _Readers:
 
 _READERS: dict[Path, _Readers] = {}
 _READERS_LOCK = threading.Lock()
+
+
+def close_all() -> None:
+    """Let go of this process's openings of every file (reads under way keep theirs until they end)."""
+    with _READERS_LOCK:
+        readers = list(_READERS.values())
+    for r in readers:
+        r.close()
 
 
 def _readers(path: Path) -> _Readers:
@@ -339,7 +371,10 @@ class FileStore(Store):
             pass
         with flock(self._lock, fcntl.LOCK_SH, base.READ_WAIT_S, "writing"):
             readers = _readers(self.path)
-            view, con = readers.acquire()
+            try:
+                view, con = readers.acquire()
+            except duckdb.Error as exc:
+                raise unreadable(f"The database {self.path.name}", exc) from exc
             try:
                 yield con
             except duckdb.Error as exc:
