@@ -24,8 +24,7 @@ import pandas as pd
 
 from tracker import queries
 
-# The macros that read judged flags (sql/macros/flags.sql); flags_between judges afresh and is not one.
-_READS_FLAGS = re.compile(r"\b(flags_at|flags_now|flag_history|site_statuses|site_statuses_at)\s*\(")
+_MACRO = re.compile(r"create or replace temp macro (\w+)\s*\(")
 
 
 class Memo:
@@ -58,9 +57,31 @@ class Memo:
 
 
 @cache
+def flag_readers() -> frozenset[str]:
+    """``flags_at`` and every macro in sql/macros that calls it, directly or through another such macro
+    (``flags_between`` judges afresh and is not one)."""
+    bodies: dict[str, str] = {}
+    for file in sorted((queries.SQL_DIR / "macros").glob("*.sql")):
+        code = queries.code(f"macros/{file.stem}")
+        starts = list(_MACRO.finditer(code))
+        for here, after in zip(starts, [*starts[1:], None], strict=True):
+            bodies[here.group(1)] = code[here.end() : after.start() if after else len(code)]
+    readers = {"flags_at"}
+    while True:
+        more = {name for name, body in bodies.items() if name not in readers and _calls(body, readers)}
+        if not more:
+            return frozenset(readers)
+        readers |= more
+
+
+def _calls(sql: str, names: set[str] | frozenset[str]) -> bool:
+    return any(re.search(rf"\b{name}\s*\(", sql) for name in names)
+
+
+@cache
 def reads_flags(name: str) -> bool:
     """Whether the query ``name`` reads judged flags."""
-    return bool(_READS_FLAGS.search(queries.code(name)))
+    return _calls(queries.code(name), flag_readers())
 
 
 def days_of(params: dict) -> list[dt.date]:

@@ -212,6 +212,8 @@ def unreadable(what: str, exc: duckdb.Error) -> Exception:
     """A plain error for a store that does not hold what the tracker expects (or the bug itself: TRACKER_DEBUG)."""
     if os.environ.get("TRACKER_DEBUG"):
         return exc
+    if "were not judged before a query read them" in str(exc):  # tracker/judged.py: the code's fault, not the data's
+        return TrackerError(f"A query read flags it had not judged first, a fault in the tracker: {first_line(exc)}")
     return TrackerError(f"{what} could not answer a query ({first_line(exc)}). Is it a tracker database?")
 
 
