@@ -31,7 +31,7 @@ def text(name: str) -> str:
 
 @cache
 def parameters(name: str) -> frozenset[str]:
-    """The ``$names`` a query binds (comments included; harmless)."""
+    """The ``$names`` a query binds (in its code, not its comments)."""
     return frozenset(_PARAM.findall(code(name)))
 
 
