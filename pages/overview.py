@@ -8,9 +8,20 @@ from pages import _shared as ui
 
 ui.ensure_router()
 
+
+def load(view: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The page's data for a view: headline figures on the day and a month before, returns, the trend."""
+    days = [view["as_of"], ui.previous_month(view["as_of"])]
+    return (
+        ui.frame("programme_headline", dates=days, region=view["region"], cohort=view["cohort"]),
+        ui.frame("returns_summary", **view),
+        ui.frame("programme_trend", **view),
+    )
+
+
 f = ui.filters()
 before = {**f, "as_of": ui.previous_month(f["as_of"])}
-headlines = ui.frame("programme_headline", dates=[f["as_of"], before["as_of"]], region=f["region"], cohort=f["cohort"])
+headlines, returns, trend = load(f)
 now, then = headlines.iloc[0], headlines.iloc[1]
 
 st.title(ui.settings().programme_name)
@@ -89,7 +100,7 @@ cols[3].metric(
     help=f"Financial year since {fy}.",
 )
 
-returns = ui.frame("returns_summary", **f).iloc[0]
+returns = returns.iloc[0]
 if pd.notna(returns.latest_due_month):
     budget_cols[3].metric(
         *ui.count_of(
@@ -100,7 +111,6 @@ if pd.notna(returns.latest_due_month):
         help=f"Due on {ui.uk_date(returns.latest_due_on)}. See the Returns page for who to chase.",
     )
 
-trend = ui.frame("programme_trend", **f)
 if trend.empty:
     st.info("No returns are known as of this date yet.")
 else:
@@ -125,3 +135,4 @@ st.page_link(
     query_params=board_params,
 )
 ui.flag_rules(f["as_of"])
+ui.prefetch_regions("overview", load, f)  # a region chosen next is ready

@@ -398,6 +398,14 @@ def smtp_env(port: int, *, timeout_s: float) -> dict[str, str]:
 
 
 @pytest.fixture(autouse=True)
+def _no_prefetch(monkeypatch) -> None:
+    """Pages under AppTest fill no other region's figures in the background (pages/_shared.prefetch_regions):
+    a thread of this process reading a test's database after the test moved on. A test of it turns it on;
+    servers the tests start keep it, as any server does."""
+    monkeypatch.setenv("TRACKER_PREFETCH", "0")
+
+
+@pytest.fixture(autouse=True)
 def _files_let_go() -> Iterator[None]:
     """Close the test's openings of DuckDB files when it ends (each would otherwise stay for a minute)."""
     yield

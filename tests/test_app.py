@@ -64,6 +64,37 @@ def test_overview_filtered_from_the_url(demo_copy):
     assert at.query_params["as_of"] == "2010-11-30"
 
 
+@pytest.mark.parametrize("prefetch", [True, False], ids=["prefetched", "off"])
+def test_overview_has_the_other_regions_ready_before_one_is_chosen(demo_copy, monkeypatch, prefetch):
+    import threading
+
+    from pages import _shared
+    from tracker import queries
+
+    def prefetched() -> None:
+        for thread in threading.enumerate():
+            if thread.name == "prefetch overview":
+                thread.join(timeout=60)
+
+    monkeypatch.setenv("TRACKER_PREFETCH", "1" if prefetch else "0")
+    monkeypatch.setattr(_shared, "PREFETCH_DELAY_S", 0)
+    at = open_page(as_of="2010-11-30")
+    prefetched()
+    head = sql(demo_copy, "programme_headline", dates=[NOV_2010], region="London", cohort=None).iloc[0]
+    asked = []
+    real = queries.frame
+    monkeypatch.setattr(queries, "frame", lambda con, name, **params: asked.append(name) or real(con, name, **params))
+    at.sidebar.selectbox(key="region").select("London").run()
+
+    assert not at.exception
+    assert metrics(at)[f"{_shared.STATUS_ICONS['Stalled']} Stalled"] == f"{head.sites_stalled:,}"
+    assert metrics(at)["People recruited"] == f"{head.people_recruited:,}"
+    overview_queries = {"programme_headline", "returns_summary", "programme_trend"}
+    # prefetched, London's figures were in the cache already; otherwise choosing it asked the database
+    assert (overview_queries & set(asked)) == (set() if prefetch else overview_queries)
+    prefetched()  # London's view started its own: let it end before the database goes
+
+
 def test_compare_table_is_the_sql_and_filters_narrow_it(demo_copy):
     at = open_page("pages/compare.py", as_of="2010-11-30")
     table = at.dataframe[0].value
