@@ -147,10 +147,16 @@ def start_dashboard(
 
 @contextlib.contextmanager
 def streamlit_server(
-    script: Path, env: dict[str, str], port: int | None = None, timeout_s: float = 60, what: str = "the server"
+    script: Path,
+    env: dict[str, str],
+    port: int | None = None,
+    timeout_s: float = 60,
+    what: str = "the server",
+    cwd: Path | None = None,
 ) -> Iterator[str]:
-    """Run a Streamlit script on loopback with extra environment; yields its URL once healthy, always stops it."""
-    with start_streamlit(script, env, port, timeout_s, what) as server:
+    """Run a Streamlit script on loopback with extra environment; yields its URL once healthy, always stops it.
+    ``cwd`` is where it runs, and so whose .streamlit/config.toml it reads (by default, the script's folder)."""
+    with start_streamlit(script, env, port, timeout_s, what, cwd) as server:
         yield server.ready()
 
 
@@ -184,7 +190,12 @@ class LocalServer:
 
 @contextlib.contextmanager
 def start_streamlit(
-    script: Path, env: dict[str, str], port: int | None = None, timeout_s: float = 60, what: str = "the server"
+    script: Path,
+    env: dict[str, str],
+    port: int | None = None,
+    timeout_s: float = 60,
+    what: str = "the server",
+    cwd: Path | None = None,
 ) -> Iterator[LocalServer]:
     """Start a Streamlit script on loopback with extra environment; always stops it."""
     port = port or free_port()
@@ -206,7 +217,7 @@ def start_streamlit(
         "none",
     ]
     proc = subprocess.Popen(
-        command, cwd=script.parent, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        command, cwd=cwd or script.parent, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     try:
         yield LocalServer(proc, f"http://127.0.0.1:{port}", what, timeout_s)
