@@ -127,9 +127,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def dashboard_server(store: Store, port: int | None = None, timeout_s: float = 60) -> Iterator[str]:
-    """Run the dashboard on loopback for ``store``; yields its URL and always stops it."""
-    with start_dashboard(store, port, timeout_s) as server:
+def dashboard_server(
+    store: Store, port: int | None = None, timeout_s: float = 60, env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """Run the dashboard on loopback for ``store`` (with extra environment); yields its URL and always stops it."""
+    with start_dashboard(store, port, timeout_s, env) as server:
         yield server.ready()
 
 
