@@ -95,6 +95,47 @@ def test_overview_has_the_other_regions_ready_before_one_is_chosen(demo_copy, mo
     prefetched()  # London's view started its own: let it end before the database goes
 
 
+def test_a_newer_view_stops_the_prefetch_of_the_last_which_starts_again_when_asked(monkeypatch):
+    import threading
+    from types import SimpleNamespace
+
+    from pages import _shared
+
+    monkeypatch.setattr("streamlit.runtime.exists", lambda: True)
+    monkeypatch.setenv("TRACKER_PREFETCH", "1")
+    monkeypatch.setattr(_shared, "PREFETCH_DELAY_S", 0)
+    monkeypatch.setattr(_shared, "store", lambda: SimpleNamespace(version=lambda: "v1"))
+    monkeypatch.setattr(_shared, "settings", lambda day=None: SimpleNamespace(regions=("A", "B", "C")))
+    monkeypatch.setattr(_shared, "_prefetched", set())
+    monkeypatch.setattr(_shared, "_prefetch_latest", {})
+    loaded, on_first, go_on = [], threading.Event(), threading.Event()
+
+    def load(view):
+        loaded.append((view["as_of"], view["region"]))
+        if view["as_of"] == 1 and not go_on.is_set():
+            on_first.set()
+            go_on.wait(10)  # the first view is working on its first region when the user moves on
+
+    def finished():
+        for thread in threading.enumerate():
+            if thread.name == "prefetch overview":
+                thread.join(timeout=10)
+
+    _shared.prefetch_regions("overview", load, {"as_of": 1, "region": "B"})
+    assert on_first.wait(10)
+    _shared.prefetch_regions("overview", load, {"as_of": 2, "region": "B"})
+    go_on.set()
+    finished()
+    assert [r for day, r in loaded if day == 1] == [None]  # it stopped after the region it was on
+    assert [r for day, r in loaded if day == 2] == [None, "A", "C"]
+    _shared.prefetch_regions("overview", load, {"as_of": 1, "region": "B"})  # back to the first date
+    finished()
+    assert [r for day, r in loaded if day == 1] == [None, None, "A", "C"]
+    _shared.prefetch_regions("overview", load, {"as_of": 1, "region": "B"})  # done: not again
+    finished()
+    assert len(loaded) == 7
+
+
 def test_compare_table_is_the_sql_and_filters_narrow_it(demo_copy):
     at = open_page("pages/compare.py", as_of="2010-11-30")
     table = at.dataframe[0].value
