@@ -87,58 +87,6 @@ def frames_at(name: str, days: list[dt.date], **params: object) -> list[pd.DataF
     return queries.by_day(frame(name, dates=list(days), **params), days)
 
 
-# A page's figures for the other regions are worked out this long after the run that asked (the page
-# is drawn by then, and its user is reading it), one region at a time.
-PREFETCH_DELAY_S = 1.0
-_prefetched: set[tuple] = set()
-_prefetch_lock = threading.Lock()
-_prefetch_latest: dict[str, tuple] = {}  # page -> the view it prefetches for now; an older one stops
-
-
-def prefetch_regions(page: str, load: Callable[[dict], object], view: dict) -> None:
-    """Fill the cache, in the background, with ``load(view)`` for every other region (and all regions).
-
-    Choosing a region was a new query each time (about a fifth of a second at 70 sites, before the page
-    could redraw); a user who looks at a page and then picks a region now finds its figures ready. Once
-    for each page, view and version of the data, in one thread of this server, a region at a time; it
-    stops when the data changes, since what it filled is then out of date, and when a newer view of the
-    page asks for its own (a user who moved on to another date has no use for the last one's regions).
-    A query the user asks for while the thread works on it is worked out once: Streamlit's cache makes
-    the second caller wait.
-    """
-    from streamlit import runtime
-
-    if not runtime.exists() or os.environ.get("TRACKER_PREFETCH", "1") == "0":  # bare Python, or turned off
-        return
-    version = store().version()
-    key = (page, version, tuple(sorted(view.items())))
-    with _prefetch_lock:
-        if key in _prefetched:
-            return
-        if len(_prefetched) > 1024:  # views of older data, mostly: forget them rather than grow
-            _prefetched.clear()
-        _prefetched.add(key)
-        _prefetch_latest[page] = key
-    others = [region for region in (None, *settings().regions) if region != view.get("region")]
-
-    def work() -> None:
-        for region in others:
-            if _prefetch_latest.get(page) != key:  # superseded: a later request of this view starts again
-                with _prefetch_lock:
-                    _prefetched.discard(key)
-                return
-            if store().version() != version:
-                return
-            try:
-                load({**view, "region": region})
-            except Exception:  # noqa: BLE001 - best effort: the user's own run asks again and says why
-                return
-
-    timer = threading.Timer(PREFETCH_DELAY_S, work)
-    timer.name, timer.daemon = f"prefetch {page}", True
-    timer.start()
-
-
 @st.cache_data(show_spinner=False, max_entries=64)
 def _board(version: str, as_of: dt.date, compare_to: dt.date | None, region: str | None, cohort: str | None):
     from tracker import board

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from pages import _charts as charts
+from pages import _prefetch as prefetch
 from pages import _shared as ui
 
 ui.ensure_router()
@@ -135,4 +136,4 @@ st.page_link(
     query_params=board_params,
 )
 ui.flag_rules(f["as_of"])
-ui.prefetch_regions("overview", load, f)  # a region chosen next is ready
+prefetch.regions("overview", load, f)  # a region chosen next is ready

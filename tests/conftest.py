@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -398,11 +399,24 @@ def smtp_env(port: int, *, timeout_s: float) -> dict[str, str]:
 
 
 @pytest.fixture(autouse=True)
-def _no_prefetch(monkeypatch) -> None:
-    """Pages under AppTest fill no other region's figures in the background (pages/_shared.prefetch_regions):
-    a thread of this process reading a test's database after the test moved on. A test of it turns it on;
-    servers the tests start keep it, as any server does."""
+def _no_prefetch(monkeypatch) -> Iterator[None]:
+    """No page fills other regions' figures in the background (pages/_prefetch.py): under AppTest it would
+    be a thread of this process reading a test's database after the test moved on. Servers a test starts
+    inherit it too; the session's shared server (started outside any test) and the benchmarks' keep the
+    prefetch. Tests of it turn it on, and every prefetch has ended before the next test begins."""
     monkeypatch.setenv("TRACKER_PREFETCH", "0")
+    yield
+    finish_prefetches()
+
+
+def finish_prefetches() -> None:
+    """Wait for this process's prefetch threads to end."""
+    from pages import _prefetch
+
+    prefix = _prefetch.THREAD.format(page="")
+    for thread in threading.enumerate():
+        if thread.name.startswith(prefix):
+            thread.join(timeout=60)
 
 
 @pytest.fixture(autouse=True)

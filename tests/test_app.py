@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import datetime as dt
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import open_page, serve_copy, sql
+from conftest import finish_prefetches, open_page, serve_copy, sql
 from streamlit.testing.v1 import AppTest
 
 from tracker.store import Store
@@ -66,20 +68,13 @@ def test_overview_filtered_from_the_url(demo_copy):
 
 @pytest.mark.parametrize("prefetch", [True, False], ids=["prefetched", "off"])
 def test_overview_has_the_other_regions_ready_before_one_is_chosen(demo_copy, monkeypatch, prefetch):
-    import threading
-
-    from pages import _shared
+    from pages import _prefetch, _shared
     from tracker import queries
 
-    def prefetched() -> None:
-        for thread in threading.enumerate():
-            if thread.name == "prefetch overview":
-                thread.join(timeout=60)
-
     monkeypatch.setenv("TRACKER_PREFETCH", "1" if prefetch else "0")
-    monkeypatch.setattr(_shared, "PREFETCH_DELAY_S", 0)
+    monkeypatch.setattr(_prefetch, "DELAY_S", 0)
     at = open_page(as_of="2010-11-30")
-    prefetched()
+    finish_prefetches()
     head = sql(demo_copy, "programme_headline", dates=[NOV_2010], region="London", cohort=None).iloc[0]
     asked = []
     real = queries.frame
@@ -92,22 +87,29 @@ def test_overview_has_the_other_regions_ready_before_one_is_chosen(demo_copy, mo
     overview_queries = {"programme_headline", "returns_summary", "programme_trend"}
     # prefetched, London's figures were in the cache already; otherwise choosing it asked the database
     assert (overview_queries & set(asked)) == (set() if prefetch else overview_queries)
-    prefetched()  # London's view started its own: let it end before the database goes
 
 
-def test_a_newer_view_stops_the_prefetch_of_the_last_which_starts_again_when_asked(monkeypatch):
-    import threading
+@pytest.fixture
+def bare_prefetch(monkeypatch):
+    """pages/_prefetch.py on its own: a server's runtime, regions A, B and C, data version v1, no delay."""
     from types import SimpleNamespace
 
-    from pages import _shared
+    from pages import _prefetch, _shared
 
     monkeypatch.setattr("streamlit.runtime.exists", lambda: True)
     monkeypatch.setenv("TRACKER_PREFETCH", "1")
-    monkeypatch.setattr(_shared, "PREFETCH_DELAY_S", 0)
-    monkeypatch.setattr(_shared, "store", lambda: SimpleNamespace(version=lambda: "v1"))
+    monkeypatch.setattr(_prefetch, "DELAY_S", 0)
+    fake = SimpleNamespace(version=lambda: "v1", shared_reads=contextlib.nullcontext)
+    monkeypatch.setattr(_shared, "store", lambda: fake)
     monkeypatch.setattr(_shared, "settings", lambda day=None: SimpleNamespace(regions=("A", "B", "C")))
-    monkeypatch.setattr(_shared, "_prefetched", set())
-    monkeypatch.setattr(_shared, "_prefetch_latest", {})
+    monkeypatch.setattr(_prefetch, "_done", collections.OrderedDict())
+    monkeypatch.setattr(_prefetch, "_wanted", collections.OrderedDict())
+    return _prefetch
+
+
+def test_a_newer_view_stops_the_prefetch_of_the_last_which_starts_again_when_asked(bare_prefetch):
+    import threading
+
     loaded, on_first, go_on = [], threading.Event(), threading.Event()
 
     def load(view):
@@ -116,24 +118,38 @@ def test_a_newer_view_stops_the_prefetch_of_the_last_which_starts_again_when_ask
             on_first.set()
             go_on.wait(10)  # the first view is working on its first region when the user moves on
 
-    def finished():
-        for thread in threading.enumerate():
-            if thread.name == "prefetch overview":
-                thread.join(timeout=10)
-
-    _shared.prefetch_regions("overview", load, {"as_of": 1, "region": "B"})
+    bare_prefetch.regions("overview", load, {"as_of": 1, "region": "B"})
     assert on_first.wait(10)
-    _shared.prefetch_regions("overview", load, {"as_of": 2, "region": "B"})
+    bare_prefetch.regions("overview", load, {"as_of": 2, "region": "B"})
     go_on.set()
-    finished()
+    finish_prefetches()
     assert [r for day, r in loaded if day == 1] == [None]  # it stopped after the region it was on
-    assert [r for day, r in loaded if day == 2] == [None, "A", "C"]
-    _shared.prefetch_regions("overview", load, {"as_of": 1, "region": "B"})  # back to the first date
-    finished()
-    assert [r for day, r in loaded if day == 1] == [None, None, "A", "C"]
-    _shared.prefetch_regions("overview", load, {"as_of": 1, "region": "B"})  # done: not again
-    finished()
-    assert len(loaded) == 7
+    assert [r for day, r in loaded if day == 2] == [None, "A", "B", "C"]
+    bare_prefetch.regions("overview", load, {"as_of": 1, "region": "C"})  # back to the first date
+    finish_prefetches()
+    assert [r for day, r in loaded if day == 1] == [None, None, "A", "B", "C"]
+    bare_prefetch.regions("overview", load, {"as_of": 1, "region": "A"})  # done, whatever the region: not again
+    finish_prefetches()
+    assert len(loaded) == 9
+
+
+def test_a_view_asked_for_again_before_its_prefetch_began_is_still_prefetched(bare_prefetch, monkeypatch):
+    loaded = []
+    monkeypatch.setattr(bare_prefetch, "DELAY_S", 0.5)
+    for day in (1, 2, 1):  # the user moves on and back within the delay
+        bare_prefetch.regions("overview", lambda view: loaded.append((view["as_of"], view["region"])), {"as_of": day})
+    finish_prefetches()
+    assert loaded == [(1, None), (1, "A"), (1, "B"), (1, "C")]  # the second date's gave way before it began
+
+
+def test_prefetch_spends_at_most_its_budget_on_a_view(bare_prefetch, monkeypatch):
+    import time
+
+    monkeypatch.setattr(bare_prefetch, "BUDGET_S", 0.25)
+    loaded = []
+    bare_prefetch.regions("overview", lambda view: loaded.append(view["region"]) or time.sleep(0.2), {"as_of": 1})
+    finish_prefetches()
+    assert loaded == [None, "A"]  # the third would have begun after its 0.25 s
 
 
 def test_compare_table_is_the_sql_and_filters_narrow_it(demo_copy):

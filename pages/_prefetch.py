@@ -1,0 +1,95 @@
+"""The next region ready before it is chosen: a page's figures for the other regions, worked out in the
+background of the server while its user reads the page (README, "What makes it hold").
+
+Choosing a region was a new query each time (about a fifth of a second at 70 sites before the page could
+redraw). After a page asks (``regions``), one thread of this server fills Streamlit's cache with the same
+view in every region, one at a time, starting a second later, when the page is drawn. Bounded: once per
+page, view and version of the data; at most ``BUDGET_S`` of work per view; it stops when the data
+changes (what it filled would be out of date), when no session is on that view any more (its users
+moved on to another date, say), or when the server's database is another one. A query the user asks
+for while the thread works on it is worked out once: Streamlit's cache makes the second caller wait.
+``TRACKER_PREFETCH=0`` turns it off.
+
+Not a page: dashboard.py lists the pages explicitly.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+
+from pages import _shared as ui
+
+DELAY_S = 1.0  # after the run that asked: its page is drawn by then, and its user reading it
+BUDGET_S = 5.0  # of work per view at most (at 10,000 sites a region's three queries take about 0.4 s)
+THREAD = "prefetch {page}"  # the thread's name (tests wait for it)
+_KEPT = 1024  # views remembered as done, the least recently asked for forgotten first
+
+_lock = threading.Lock()
+_done: OrderedDict[tuple, None] = OrderedDict()  # views prefetched, or being prefetched
+_wanted: OrderedDict[tuple, tuple] = OrderedDict()  # (page, session) -> the view that session is on now
+log = logging.getLogger(__name__)
+
+
+def enabled() -> bool:
+    from streamlit import runtime
+
+    return runtime.exists() and os.environ.get("TRACKER_PREFETCH", "1") != "0"
+
+
+def regions(page: str, load: Callable[[dict], object], view: dict) -> None:
+    """Fill the cache with ``load(view)`` in every region (and all regions), in the background."""
+    if not enabled():
+        return
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    session = ctx.session_id if ctx else ""
+    database = os.environ.get("TRACKER_DB", "")
+    version = ui.store().version()
+    scope = {name: value for name, value in view.items() if name != "region"}
+    key = (page, database, version, tuple(sorted(scope.items())))
+    mine = (page, session)
+    with _lock:
+        _remember(_wanted, mine, key)
+        if key in _done:
+            _done.move_to_end(key)
+            return
+        _remember(_done, key, None)
+    everywhere = [None, *ui.settings().regions]
+
+    def still_wanted() -> bool:
+        with _lock:
+            if key in _wanted.values():  # some session is on this view still
+                return True
+            _done.pop(key, None)  # its users moved on: a later request of this view starts it again
+            return False
+
+    def work() -> None:
+        started = time.monotonic()
+        for region in everywhere:
+            if not still_wanted() or time.monotonic() - started > BUDGET_S:
+                return
+            try:
+                if os.environ.get("TRACKER_DB", "") != database or ui.store().version() != version:
+                    return
+                with ui.store().shared_reads():  # one connection for the region's queries, on a lake
+                    load({**scope, "region": region})
+            except Exception:  # best effort: the user's own run asks again, and says what is wrong
+                log.warning("prefetching the %s page for %s stopped", page, region or "all regions", exc_info=True)
+                return
+
+    timer = threading.Timer(DELAY_S, work)
+    timer.name, timer.daemon = THREAD.format(page=page), True
+    timer.start()
+
+
+def _remember(kept: OrderedDict, key: tuple, value) -> None:
+    kept[key] = value
+    kept.move_to_end(key)
+    while len(kept) > _KEPT:
+        kept.popitem(last=False)
