@@ -299,6 +299,7 @@ def filter_change(browser, url: str, regions: list[str]) -> float:
         time.sleep(READ_S)
         box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
         box.click()
+        page.keyboard.type(region)  # the list shows only its first options: narrowed to this one, as a user would
         option = page.get_by_role("option", name=region, exact=True)
         page.evaluate("() => { window.__clickAt = null; window.__runs = 0; }")
         option.click()
