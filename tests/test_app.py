@@ -145,11 +145,15 @@ def test_a_view_asked_for_again_before_its_prefetch_began_is_still_prefetched(ba
 def test_prefetch_spends_at_most_its_budget_on_a_view(bare_prefetch, monkeypatch):
     import time
 
-    monkeypatch.setattr(bare_prefetch, "BUDGET_S", 0.25)
     loaded = []
-    bare_prefetch.regions("overview", lambda view: loaded.append(view["region"]) or time.sleep(0.2), {"as_of": 1})
+    monkeypatch.setattr(bare_prefetch, "BUDGET_S", 1.0)
+    bare_prefetch.regions("overview", lambda view: loaded.append(view["region"]) or time.sleep(0.1), {"as_of": 1})
     finish_prefetches()
-    assert loaded == [None, "A"]  # the third would have begun after its 0.25 s
+    assert loaded == [None, "A", "B", "C"]  # 4 regions at 0.1 s: all within the budget
+    loaded.clear()
+    bare_prefetch.regions("overview", lambda view: loaded.append(view["region"]) or time.sleep(0.3), {"as_of": 2})
+    finish_prefetches()
+    assert loaded == [None]  # 4 regions at 0.3 s would not fit in 1 s: no half-filled view
 
 
 def test_compare_table_is_the_sql_and_filters_narrow_it(demo_copy):
