@@ -3,10 +3,11 @@ background of the server while its user reads the page (README, "What makes it h
 
 Choosing a region was a new query each time (about a fifth of a second at 70 sites before the page could
 redraw). After a page asks (``regions``), one thread of this server fills Streamlit's cache with the same
-view in every region, one at a time, starting a few seconds later, when the page is drawn, at the lowest
-CPU priority (its own share of DuckDB's work aside). Bounded: once per page, view and version of the
-data; only where every region fits in ``BUDGET_S`` of work (judged from
-the regions done so far, so a large programme stops after its first few); it stops when the data
+view in every region, one at a time, starting a few seconds later, when the page is drawn. (Not at a lower
+CPU priority: threads inherit it on Linux, and DuckDB's workers or the store's idle watch started from
+this thread would keep it for everyone.) Bounded: once per page, view and version of the data; only
+where every region fits in ``BUDGET_S`` of work (judged from the regions done so far, so a large
+programme stops after its first few); it stops when the data
 changes (what it filled would be out of date), when no session is on that view any more (its users
 moved on to another date, say), or when the server's database is another one. A query the user asks
 for while the thread works on it is worked out once: Streamlit's cache makes the second caller wait.
@@ -17,7 +18,6 @@ Not a page: dashboard.py lists the pages explicitly.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import threading
@@ -76,8 +76,6 @@ def regions(page: str, load: Callable[[dict], object], view: dict) -> None:
             return False
 
     def work() -> None:
-        with contextlib.suppress(OSError, AttributeError):  # Linux: the lowest priority, for this thread only
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
         started = time.monotonic()
         for done, region in enumerate(everywhere):
             spent = time.monotonic() - started
