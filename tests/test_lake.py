@@ -260,6 +260,8 @@ def test_pages_say_plainly_when_postgresql_is_away_and_recover_by_themselves(own
         def visit(path: str) -> tuple[list[str], int]:
             page.goto(url + path)
             page.wait_for_selector(READY, timeout=60_000)
+            # "Not running" can show before the first run begins: wait for a figure or a message too
+            page.locator(f'{ERROR}, [data-testid="stMetric"]').first.wait_for(timeout=60_000)
             page.wait_for_timeout(200)
             shown = [page.locator(ERROR).nth(i).inner_text() for i in range(page.locator(ERROR).count())]
             return shown, page.locator('[data-testid="stMetric"]').count()
