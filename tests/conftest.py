@@ -216,16 +216,20 @@ def _fixture_templates(tmp_path_factory) -> dict:
 
 
 @pytest.fixture
-def fixture_copy(backend, tmp_path, _fixture_templates, request, open_lake) -> Callable[[str], Store]:
-    """A factory of copies of the fixture programme: ``fixture_copy("empty")`` (the register) or ``("loaded")``."""
+def fixture_copy(backend, tmp_path, _fixture_templates, request, open_lake) -> Callable[..., Store]:
+    """A factory of copies of a programme built once per run and backend: ``fixture_copy("empty")`` (the
+    fixture register) or ``("loaded")``, or a module's own, ``fixture_copy("flags", fill)``, where
+    ``fill(store)`` loads it into a new store and is called only for the first copy of that name."""
 
-    def copy(kind: str) -> Store:
+    def copy(kind: str, fill: Callable[[Store], None] | None = None) -> Store:
         key = (backend, kind)
+        fill = fill or (lambda store: _fill_fixture(store, kind))
         made = request.getfixturevalue("tmp_path_factory")
         if backend == "file":
             if key not in _fixture_templates:
                 template = FileStore(made.mktemp("tpl") / f"{kind}.duckdb")
-                _fill_fixture(template, kind)
+                fill(template)
+                template.close()
                 _fixture_templates[key] = template.path
             path = _unused(tmp_path, "fixture", ".duckdb")
             shutil.copy(_fixture_templates[key], path)
@@ -234,7 +238,7 @@ def fixture_copy(backend, tmp_path, _fixture_templates, request, open_lake) -> C
         if key not in _fixture_templates:
             name, data = f"template_{kind}_{os.getpid()}", made.mktemp(f"tpl-{kind}-data")
             template = open_lake(postgres.lake(name), data)
-            _fill_fixture(template, kind)
+            fill(template)
             template.close()  # a template database may have no open sessions
             _fixture_templates[key] = (name, data)
         name, data = _fixture_templates[key]

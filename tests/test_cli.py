@@ -18,12 +18,18 @@ def tracker(*args: str, db: Store | None = None, env: dict | None = None) -> sub
 
 
 @pytest.fixture
-def db(new_store) -> Store:
+def db(empty_store) -> Store:
+    """A store holding the fixture register (DATA/sites.csv), as `sites` loads it (the test below)."""
+    return empty_store
+
+
+def test_sites_loads_the_register_and_says_so(new_store):
     store = new_store("cli")
     done = tracker("sites", str(DATA / "sites.csv"), db=store)
     assert done.returncode == 0, done.stderr
     assert "the register now holds 4 site(s)" in done.stdout
-    return store
+    with store.read() as con:
+        assert con.execute("select count(distinct site_code) from site_versions").fetchone()[0] == 4
 
 
 def test_ingest_loads_good_files_and_says_what_it_did(db):
