@@ -355,3 +355,26 @@ def test_reads_in_a_shared_block_share_a_connection_where_the_store_allows_and_a
             assert third.execute(count).fetchone()[0] == before + 1
         assert len(opened) == (2 if store.shares_reads else 3)
     assert store.shares_reads == (not isinstance(store, FileStore))
+
+
+@pytest.mark.file_only
+def test_a_store_holding_another_code_s_macros_is_read_with_this_code_s_and_the_next_write_stores_them(store):
+    """An upgrade: the stored macros are not this code's (here one answers wrongly). Readers use temporary
+    copies of this code's; the next write stores this code's, and readers after it need no copies."""
+    from tracker.store import schema
+
+    def older(con):
+        con.execute("create or replace macro previous_month_end(day) as date '1999-01-31'")
+        schema.set_meta(con, schema.MACROS_KEY, "an older tracker's")
+
+    ask = "select previous_month_end(date '2010-03-15')::varchar"
+    copies = "select count(*) from duckdb_functions() where function_name = 'previous_month_end' and database_name = 'temp'"
+    store.write(older)
+    with store.read() as con:
+        assert con.execute(ask).fetchone()[0] == "2010-02-28"  # this code's macro, not the stored one
+        assert con.execute(copies).fetchone()[0] == 1
+    store.write(lambda con: None)
+    with store.read() as con:
+        assert schema.macros_installed(con)
+        assert con.execute(ask).fetchone()[0] == "2010-02-28"
+        assert con.execute(copies).fetchone()[0] == 0

@@ -198,12 +198,18 @@ SHARED_SEARCH = "use {database}; set search_path = 'memory.main,{database}.main'
 
 
 def ready_for_writing(con: duckdb.DuckDBPyConnection) -> None:
-    """Migrate, store the macros and re-derive if the rules changed: each step its own transaction."""
+    """Migrate, store the macros and re-derive if the rules changed: each step its own transaction.
+
+    The macros are stored before the connection is prepared, so that a new or upgraded store is not
+    given temporary copies as well (a tenth of a second of a first start's demo build); they read the
+    flag log's state, published first.
+    """
     if schema.schema_version(con) != schema.latest_schema():
         in_transaction(con, schema.migrate)
-    prepare(con)
     if not schema.macros_installed(con):
+        derived.publish_state(con)
         in_transaction(con, schema.install_macros)
+    prepare(con)
     if derived.is_stale(con):  # new schema or new flag rules: derive afresh first
         in_transaction(con, derived.refresh)
 
