@@ -368,7 +368,9 @@ def test_a_store_holding_another_code_s_macros_is_read_with_this_code_s_and_the_
         schema.set_meta(con, schema.MACROS_KEY, "an older tracker's")
 
     ask = "select previous_month_end(date '2010-03-15')::varchar"
-    copies = "select count(*) from duckdb_functions() where function_name = 'previous_month_end' and database_name = 'temp'"
+    copies = (
+        "select count(*) from duckdb_functions() where function_name = 'previous_month_end' and database_name = 'temp'"
+    )
     store.write(older)
     with store.read() as con:
         assert con.execute(ask).fetchone()[0] == "2010-02-28"  # this code's macro, not the stored one
