@@ -219,10 +219,12 @@ def _fixture_templates(tmp_path_factory) -> dict:
 def fixture_copy(backend, tmp_path, _fixture_templates, request, open_lake) -> Callable[..., Store]:
     """A factory of copies of a programme built once per run and backend: ``fixture_copy("empty")`` (the
     fixture register) or ``("loaded")``, or a module's own, ``fixture_copy("flags", fill)``, where
-    ``fill(store)`` loads it into a new store and is called only for the first copy of that name."""
+    ``fill(store)`` loads it into a new store and is called only for the first copy of that name in
+    that module. ``fill`` must depend on nothing of the test that happens to ask first."""
 
     def copy(kind: str, fill: Callable[[Store], None] | None = None) -> Store:
-        key = (backend, kind)
+        owner = fill.__module__.replace(".", "_") if fill else "conftest"
+        key = (backend, kind, owner)
         fill = fill or (lambda store: _fill_fixture(store, kind))
         made = request.getfixturevalue("tmp_path_factory")
         if backend == "file":
@@ -236,7 +238,7 @@ def fixture_copy(backend, tmp_path, _fixture_templates, request, open_lake) -> C
             return FileStore(path)
         postgres = request.getfixturevalue("postgres")
         if key not in _fixture_templates:
-            name, data = f"template_{kind}_{os.getpid()}", made.mktemp(f"tpl-{kind}-data")
+            name, data = f"template_{owner}_{kind}_{os.getpid()}", made.mktemp(f"tpl-{kind}-data")
             template = open_lake(postgres.lake(name), data)
             fill(template)
             template.close()  # a template database may have no open sessions

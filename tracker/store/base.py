@@ -200,9 +200,9 @@ SHARED_SEARCH = "use {database}; set search_path = 'memory.main,{database}.main'
 def ready_for_writing(con: duckdb.DuckDBPyConnection) -> None:
     """Migrate, store the macros and re-derive if the rules changed: each step its own transaction.
 
-    The macros are stored before the connection is prepared, so that a new or upgraded store is not
-    given temporary copies as well (a tenth of a second of a first start's demo build); they read the
-    flag log's state, published first.
+    The macros are stored before the connection is prepared, so that a new or upgraded store (the demo's
+    first build among them) is not given temporary copies as well; they read the flag log's state,
+    published first.
     """
     if schema.schema_version(con) != schema.latest_schema():
         in_transaction(con, schema.migrate)
