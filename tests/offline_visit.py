@@ -30,7 +30,7 @@ def main() -> None:
         metric = page.locator('[data-testid="stMetric"]', has_text="People recruited")
         # "Not running" can be seen before the first run has begun (a loaded machine showed it): wait for
         # the figure itself, or for an error in its place.
-        page.locator(f'{ERROR}, [data-testid="stMetric"]:has-text("People recruited")').first.wait_for(timeout=60_000)
+        page.locator(ERROR).or_(metric).first.wait_for(timeout=60_000)
         page.wait_for_timeout(200)
         errors = [page.locator(ERROR).nth(i).inner_text() for i in range(page.locator(ERROR).count())]
         print(json.dumps({"recruited": metric.first.inner_text() if metric.count() else None, "errors": errors}))
