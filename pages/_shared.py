@@ -53,7 +53,9 @@ routing = threading.local()
 def _store(tracker_db: str) -> Store:
     from tracker.demo import open_with_demo
 
-    return open_with_demo(tracker_db or None)
+    opened = open_with_demo(tracker_db or None)
+    opened.keep_openings_ready()  # a server: the first read after each load finds its opening half made
+    return opened
 
 
 def store() -> Store:

@@ -136,6 +136,10 @@ class Store(abc.ABC):
     def close(self) -> None:
         """Release what this process holds open of the store (reads under way finish first)."""
 
+    def keep_openings_ready(self) -> None:  # noqa: B027 - a hook: only a backend that can do it overrides it
+        """For a long-lived process (a server): prepare what the next opening of the store needs ahead,
+        while the process is idle, where the backend can. Nothing by default."""
+
     def upgrade(self) -> None:
         """Bring the schema, stored macros and derived data up to date, if this code is newer."""
         if not self.exists():

@@ -11,6 +11,11 @@ read-only opening of the file (``_View``: a cursor each), with the flags judged 
 no read uses it, it stays open for ``LINGER_S`` at most, and closes as soon as a writer of any
 process holds the lock (looked at every ``_IDLE_CHECK_S``); a writer in this process closes it
 first. (DuckDB refuses a writer the file while any process has it open; the writer retries.)
+
+Most of an opening's cost is DuckDB making the in-memory instance the file is attached to, which
+depends on nothing in the file. A long-lived process (the dashboard server) asks for one to be made
+ahead, while it is idle (``Store.keep_openings_ready``): the first read after a load then only
+attaches the file (``_Spare``).
 """
 
 from __future__ import annotations
@@ -93,7 +98,7 @@ def _attach_read_only(path: Path, wait_s: float) -> duckdb.DuckDBPyConnection:
     """
 
     def attach() -> duckdb.DuckDBPyConnection:
-        con = duckdb.connect(":memory:")
+        con = _SPARE.take()
         try:
             con.execute(f"attach {_literal(str(path))} as {_VIEW_DB} (read_only)")
         except BaseException:
@@ -182,6 +187,68 @@ class _View:
 
     def close(self) -> None:
         self.con.close()
+        _SPARE.refill()  # the next read needs a new opening: its instance is made now, while nothing waits
+
+
+class _Spare:
+    """An in-memory DuckDB made ahead for this process's next opening of a file, once the process has
+    asked for it (``keep``): made in a thread of its own (DuckDB lets go of Python's lock while it
+    makes one) when asked, and again whenever an opening closes. An empty instance never goes stale:
+    the file is attached when it is taken. A process that never asks (a command) makes none."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._making: threading.Thread | None = None
+        self._wanted = False
+
+    def keep(self) -> None:
+        """From now on, keep one ready."""
+        self._wanted = True
+        self.refill()
+
+    def take(self) -> duckdb.DuckDBPyConnection:
+        """The one made ahead if it is ready, else a new one made now."""
+        with self._lock:
+            con, self._con = self._con, None
+        return con or duckdb.connect(":memory:")
+
+    def refill(self) -> None:
+        """Start making one, if the process keeps one and none is ready or being made."""
+        with self._lock:
+            if not self._wanted or self._con is not None or self._making is not None:
+                return
+            # Not a daemon: a thread cut off while DuckDB holds it could take the interpreter's exit down.
+            self._making = threading.Thread(target=self._make, name="tracker-spare-opening")
+            self._making.start()
+
+    def _make(self) -> None:
+        try:
+            con = duckdb.connect(":memory:")
+        except duckdb.Error:
+            con = None  # the next opening makes its own, and says what is wrong
+        with self._lock:
+            self._making = None
+            if self._con is None:
+                self._con, con = con, None
+        if con is not None:
+            con.close()
+
+    def wait(self, timeout_s: float = 5.0) -> bool:
+        """Whether one is ready, waiting up to ``timeout_s`` for one being made."""
+        making = self._making
+        if making is not None:
+            making.join(timeout_s)
+        return self._con is not None
+
+
+_SPARE = _Spare()
+
+
+def spare_ready(timeout_s: float = 5.0) -> bool:
+    """Whether the instance of this process's next opening is made ahead, waiting up to ``timeout_s``
+    for one being made (for benchmarks and tests: the first read after a load comes later than that)."""
+    return _SPARE.wait(timeout_s)
 
 
 class _Readers:
@@ -444,6 +511,10 @@ class FileStore(Store):
     def close(self) -> None:
         """Close this process's opening of the file (reads under way keep it until they end)."""
         _readers(self.path).close()
+
+    def keep_openings_ready(self) -> None:
+        """Make the instance of this process's next opening of a file ahead, while it is idle (``_Spare``)."""
+        _SPARE.keep()
 
     def maintain(self) -> list[str]:
         """Write everything into the file proper (a checkpoint); a file needs nothing else."""
