@@ -193,8 +193,9 @@ class _View:
 class _Spare:
     """An in-memory DuckDB made ahead for this process's next opening of a file, once the process has
     asked for it (``keep``): made in a thread of its own (DuckDB lets go of Python's lock while it
-    makes one) when asked, and again whenever an opening closes. An empty instance never goes stale:
-    the file is attached when it is taken. A process that never asks (a command) makes none."""
+    makes one) whenever an opening closes, not when asked, since a server asks just before its first
+    read, which would then make two at once. An empty instance never goes stale: the file is attached
+    when it is taken. A process that never asks (a command) makes none."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -203,9 +204,8 @@ class _Spare:
         self._wanted = False
 
     def keep(self) -> None:
-        """From now on, keep one ready."""
+        """From now on, make one whenever an opening closes."""
         self._wanted = True
-        self.refill()
 
     def take(self) -> duckdb.DuckDBPyConnection:
         """The one made ahead if it is ready, else a new one made now."""
