@@ -174,7 +174,7 @@ def test_the_demo_is_built_as_loading_its_files_one_by_one_would_build_it(tmp_pa
         ).fetchall()
     assert log[-2:] == [("accepted", 0, 1, False)] * 2  # the resubmissions supersede
     assert [line[3] for line in log[1:5]] == [False, True, True, True]  # warnings from January 2011 on
-    assert stored["site_facts"] and stored["flag_log"]
+    assert stored["site_facts"] and stored["flag_log"] and stored["first_visit_flags"]
 
 
 def test_the_whole_demo_has_a_load_log_line_for_every_file_and_sound_derived_data(demo_store):

@@ -137,6 +137,11 @@ def test_a_rules_change_rederives_the_log_from_the_day_it_takes_effect(store):
         ),
         ("site_facts", "set people_recruited = people_recruited + 1 where valid_until is null", "site facts"),
         ("flag_log", "set reason = 'tampered' where rowid = (select min(rowid) from flag_log)", "flag"),
+        (
+            "first_visit_flags",
+            "set reason = 'tampered' where rowid = (select min(rowid) from first_visit_flags where site_code is not null)",
+            "kept for the first visit",
+        ),
     ],
 )
 def test_check_notices_derived_data_that_has_drifted(store, table, change, meaning):

@@ -8,8 +8,9 @@ import datetime as dt
 import pytest
 from conftest import csv_bytes, ingest, judging_afresh
 
-from tracker import judged, queries
+from tracker import derived, flags, judged, queries
 from tracker.errors import TrackerError
+from tracker.store.schema import set_meta
 
 D = dt.date
 DAYS = [D(2010, 3, 31), D(2010, 6, 30), D(2010, 12, 31)]
@@ -40,23 +41,18 @@ def test_there_are_queries_that_read_judged_flags():
 
 @pytest.mark.parametrize("as_of", DAYS)
 def test_every_query_reads_from_the_memo_what_judging_afresh_gives(store, monkeypatch, as_of):
-    judgements = []
-    original = judged.Memo.judge
-
-    def counting(self, con, days):
-        before = len(self._days)
-        original(self, con, days)
-        judgements.append(len(self._days) - before)
-
-    monkeypatch.setattr(judged.Memo, "judge", counting)
-    store.close()  # a new opening, with nothing judged yet
+    kept = set(judged.first_visit_days(flags.default_as_of(store)))  # judged by the last write
+    asked = judging(monkeypatch)
+    store.close()  # a new opening, with nothing judged yet but the days the last write kept
     with store.read() as con:
         got = {name: queries.frame(con, name, **params_for(name, as_of)) for name in READERS}
     for name in READERS:
         expected = afresh(store, name, params_for(name, as_of))
         assert got[name].equals(expected), name
     assert len(got["site_flags"]) > 0  # there are flags to compare
-    assert sum(judgements) == 2  # as_of and 31 Jan 2010, each judged once for all the queries
+    judged_here = [day for days in asked for day in days]
+    # as_of and 31 Jan 2010, each judged once for all the queries, unless the last write kept it
+    assert sorted(judged_here) == sorted({as_of, D(2010, 1, 31)} - kept)
 
 
 def test_a_query_reading_a_day_not_judged_first_is_an_error_not_an_empty_answer(store):
@@ -77,3 +73,63 @@ def test_a_load_is_seen_by_the_next_read_not_the_flags_judged_before_it(store):
         after = queries.frame(con, "site_status", dates=[as_of], region=None, cohort=None)
     assert after.equals(afresh(store, "site_status", {"dates": [as_of], "region": None, "cohort": None}))
     assert not after.equals(before)
+
+
+def first_visit(store) -> tuple[list[dt.date], dict]:
+    """The days a first visit reads flags on, and each flag-reading query with those days."""
+    days = judged.first_visit_days(flags.default_as_of(store))
+    given = {**PARAMS, "as_of": days[0], "dates": days}
+    return days, {name: {k: given[k] for k in queries.parameters(name)} for name in READERS}
+
+
+def judging(monkeypatch) -> list[list]:
+    """The days each query the memo runs to judge flags asks for."""
+    asked: list[list] = []
+    original = queries.execute
+
+    def recording(con, name, **params):
+        if name == "judged/judge":
+            asked.append(params["dates"])
+        return original(con, name, **params)
+
+    monkeypatch.setattr(queries, "execute", recording)
+    return asked
+
+
+def test_the_first_visit_after_a_write_finds_its_days_judged_by_the_write(store, monkeypatch):
+    # Every write judges the flags on the days the pages read when they open on the default date (the
+    # latest day a return was sent, the last pack's a week before, a month before) and keeps them;
+    # a new opening starts its memo with them, so the first visit judges nothing and reads what
+    # judging afresh gives.
+    assert ingest(store, "apr.csv", csv_bytes("AAA,2010-04-30,12,7,5,3,1,0,2000,6000,2010-05-10,")).ok
+    days, calls = first_visit(store)
+    assert len(set(days)) == 3
+    asked = judging(monkeypatch)
+    store.close()  # a new opening
+    with store.read() as con:
+        got = {name: queries.frame(con, name, **params) for name, params in calls.items()}
+    assert asked == []
+    for name, params in calls.items():
+        assert got[name].equals(afresh(store, name, params)), name
+    assert len(got["site_flags"]) > 0  # there are flags to compare
+    with store.read() as con:
+        queries.frame(con, "site_flags", as_of=D(2010, 1, 31), region=None, cohort=None)
+    assert asked == [[D(2010, 1, 31)]]  # another day is judged as before
+
+
+def test_days_kept_by_a_write_of_other_code_are_judged_afresh(store, monkeypatch):
+    # A store last written by code with other flag rules (its flag log's stamp differs) keeps flags
+    # judged by those rules until its next write: a reader judges the days itself.
+    days, calls = first_visit(store)
+
+    def other_code(con):
+        set_meta(con, derived.SETTINGS_KEY, "other rules")
+        con.execute("update first_visit_flags set reason = 'judged by other rules' where site_code is not null")
+
+    store.write(other_code)
+    asked = judging(monkeypatch)
+    store.close()
+    with store.read() as con:
+        got = queries.frame(con, "site_flags", **calls["site_flags"])
+    assert asked == [[days[0]]]
+    assert len(got) > 0 and got.equals(afresh(store, "site_flags", calls["site_flags"]))

@@ -13,7 +13,7 @@ import pandas as pd
 
 from tracker import flags, queries
 from tracker.store import Store
-from tracker.values import add_months, uk_date
+from tracker.values import add_months, last_pack_day, uk_date
 
 BEHIND_LIMIT = 10
 # A folder, set only for the capture's private server (tracker.snapshot): each board the server draws
@@ -135,7 +135,7 @@ def figures(
     cohort: str | None = None,
 ) -> BoardFigures:
     """The board's figures as of a date; ``compare_to`` defaults to a week earlier."""
-    compare_to = compare_to or as_of - dt.timedelta(days=7)
+    compare_to = compare_to or last_pack_day(as_of)
     month_before = add_months(as_of, -1)
     scope = {"region": region, "cohort": cohort}
     with store.read() as con:

@@ -1,6 +1,6 @@
 """Derived data, brought up to date inside every write so that reads stay fast at scale.
 
-Two things are derived, and both can be rebuilt from the loaded data at any time:
+Three things are derived, and all can be rebuilt from the loaded data at any time:
 
 * each return version's span: ``known_from`` (set when it is inserted) and ``superseded_from``
   (the day a later-loaded version of the same month became known). Choosing the versions that
@@ -9,6 +9,8 @@ Two things are derived, and both can be rebuilt from the loaded data at any time
   evaluated by the same SQL macro the dashboard uses for any other day (``flags_between``).
   ``flag_history`` reads it for the month ends it covers, so a flag's "since" date costs a
   lookup instead of re-evaluating every site at every month end.
+* ``first_visit_flags``: the flags on the days the pages read when they open on the default date,
+  judged by the write, so the first visit after it judges nothing (tracker/judged.py).
 
 Both follow the register and the rules as versioned (each day judged by the entries in effect on
 it): a change of either re-derives from the first day it takes effect. The log is stamped with the
@@ -21,8 +23,9 @@ from __future__ import annotations
 import datetime as dt
 
 import duckdb
+import pandas as pd
 
-from tracker import queries
+from tracker import judged, queries
 from tracker.store.schema import macros_version, read_meta, refresh_spans, set_meta
 
 THROUGH_KEY = "flag_log_through"
@@ -94,6 +97,17 @@ def refresh(
     set_meta(con, THROUGH_KEY, (horizon or NEVER).isoformat())
     set_meta(con, SETTINGS_KEY, stamp)
     publish_state(con)
+    judge_first_visit(con)
+
+
+def judge_first_visit(con: duckdb.DuckDBPyConnection) -> None:
+    """Judge the flags on the days the pages read when they open on the default date, for the first
+    visit after this write (``first_visit_flags``; tracker/judged.py seeds each new opening with them)."""
+    queries.execute(con, "derive/first_visit_flags_clear")
+    default = queries.execute(con, "default_as_of").fetchone()[0]
+    if default is not None:
+        days = judged.first_visit_days(pd.Timestamp(default).date())
+        queries.execute(con, "derive/first_visit_flags_fill", dates=days)
 
 
 def is_stale(con: duckdb.DuckDBPyConnection) -> bool:

@@ -19,6 +19,7 @@ CHECKS = {
     "checks/derived_spans": "return versions whose known/superseded dates differ from a fresh derivation",
     "checks/derived_facts": "site facts that differ from a fresh derivation",
     "checks/derived_flag_log": "month-end flags in the log that differ from the rules applied afresh",
+    "checks/derived_first_visit_flags": "flags kept for the first visit that differ from the rules applied afresh",
 }
 
 

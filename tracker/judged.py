@@ -10,6 +10,10 @@ into the memo first, unless an earlier query already did, and then reads them fr
 
 The days a query reads flags on are its ``as_of`` and ``dates`` parameters; a query that reads any
 other day's flags gets an error, never an empty answer.
+
+A new memo starts with the days every write judges for the first visit after it (``first_visit_days``
+of the default date, kept in ``first_visit_flags`` by tracker/derived.py), so that visit's pages
+judge nothing themselves.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import duckdb
 import pandas as pd
 
 from tracker import queries
+from tracker.values import add_months, last_pack_day
 
 _MACRO = re.compile(r"create or replace temp macro (\w+)\s*\(")
 
@@ -34,7 +39,13 @@ class Memo:
         queries.execute(con, "judged/create")
         queries.execute(con, "judged/flags_at")
         self._days: set[dt.date] = set()
+        self._seeded = False  # by the first query that reads flags: a page that reads none pays nothing
         self._lock = threading.Lock()
+
+    @property
+    def days(self) -> frozenset[dt.date]:
+        """The days judged so far."""
+        return frozenset(self._days)
 
     def attach(self, con: duckdb.DuckDBPyConnection) -> None:
         """Have the days each query on ``con`` (a connection to the same opening, which searches its
@@ -50,6 +61,10 @@ class Memo:
         if set(days) <= self._days:
             return  # judged already: no waiting behind another read judging other days
         with self._lock:
+            if not self._seeded:  # the days the last write judged for a first visit
+                queries.execute(con, "judged/seed")
+                self._days.update(row[0] for row in queries.execute(con, "judged/days").fetchall())
+                self._seeded = True
             missing = sorted(set(days) - self._days)
             if missing:
                 queries.execute(con, "judged/judge", dates=missing)
@@ -82,6 +97,13 @@ def _calls(sql: str, names: set[str] | frozenset[str]) -> bool:
 def reads_flags(name: str) -> bool:
     """Whether the query ``name`` reads judged flags."""
     return _calls(queries.code(name), flag_readers())
+
+
+def first_visit_days(as_of: dt.date) -> list[dt.date]:
+    """The days whose flags the pages read when they open on ``as_of`` (the default date): the day
+    itself, the last pack's a week before (the board) and the same day a month before (the changes
+    since the previous month)."""
+    return list(dict.fromkeys([as_of, last_pack_day(as_of), add_months(as_of, -1)]))
 
 
 def days_of(params: dict) -> list[dt.date]:

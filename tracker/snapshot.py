@@ -44,6 +44,7 @@ from tracker.browser import (
 from tracker.config import ROOT
 from tracker.errors import TrackerError
 from tracker.store import Store, programme_config
+from tracker.values import last_pack_day
 
 BOARD_SIZE = (1920, 1080)
 PAGE_WIDTH = 1600
@@ -207,7 +208,7 @@ def capture(
     regions = cfg.regions
     if region is not None and region not in regions:
         raise SnapshotError(f"{region!r} is not one of the programme's regions ({', '.join(regions)})")
-    compare_to = compare_to or as_of - dt.timedelta(days=7)
+    compare_to = compare_to or last_pack_day(as_of)
     params = {"as_of": as_of.isoformat(), **{k: v for k, v in (("region", region), ("cohort", cohort)) if v}}
     prefix = pack_prefix(as_of, region, cohort)
     suffix = prefix[len(as_of.isoformat()) :]

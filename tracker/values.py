@@ -92,6 +92,14 @@ def month_end(day: dt.date) -> dt.date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
+LAST_PACK_DAYS = 7  # a board pack compares with the pack of a week before, unless told another day
+
+
+def last_pack_day(as_of: dt.date) -> dt.date:
+    """The day a board pack on ``as_of`` compares with, unless told another: a week before."""
+    return as_of - dt.timedelta(days=LAST_PACK_DAYS)
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
     """Calendar months later, clamped to the month's end (31 Jan + 1 = 28/29 Feb)."""
     index = day.year * 12 + day.month - 1 + months

@@ -226,6 +226,15 @@ create or replace temp macro flag_month_ends(since, until) as table
 create or replace temp macro flags_at(days) as table
     select * from flags_between(list_min(days), list_min(days), days);
 
+-- The flags on each of a list of days, judged afresh, and a row with no site for each day (so that a
+-- day with no flag raised is told apart from a day never judged): what tracker/judged.py's memo
+-- holds, and what a write keeps for the days a first visit reads (first_visit_flags).
+create or replace temp macro judged_days(days) as table
+    select evaluated_on, site_code, site_name, flag, severity, reason
+    from flags_between(list_min(days::date[]), list_min(days::date[]), days::date[])
+    union all
+    select unnest(days::date[]) as evaluated_on, null, null, null, null, null;
+
 create or replace temp macro flags_now(as_of) as table
     select * from flags_at([as_of::date]);
 
