@@ -11,6 +11,10 @@ into the memo first, unless an earlier query already did, and then reads them fr
 The days a query reads flags on are its ``as_of`` and ``dates`` parameters; a query that reads any
 other day's flags gets an error, never an empty answer.
 
+The flags at month ends (a flag's *since*, a site's history) come from the flag log as far as it is
+usable; the month ends beyond it are judged into the memo too, before a query that reads them, so
+that no query plans the rules again for them (``flag_month_ends`` is replaced as ``flags_at`` is).
+
 A new memo starts with the days every write judges for the first visit after it (``first_visit_days``
 of the default date, kept in ``first_visit_flags`` by tracker/derived.py), so that visit's pages
 judge nothing themselves.
@@ -38,7 +42,9 @@ class Memo:
     def __init__(self, con: duckdb.DuckDBPyConnection):
         queries.execute(con, "judged/create")
         queries.execute(con, "judged/flags_at")
+        queries.execute(con, "judged/flag_month_ends")
         self._days: set[dt.date] = set()
+        self._beyond_log: dict[dt.date, list[dt.date]] = {}  # by as_of: the month ends before it the log lacks
         self._seeded = False  # by the first query that reads flags: a page that reads none pays nothing
         self._lock = threading.Lock()
 
@@ -53,8 +59,18 @@ class Memo:
         queries.before_each(con, self._before)
 
     def _before(self, con: duckdb.DuckDBPyConnection, name: str, params: dict) -> None:
-        if reads_flags(name):
-            self.judge(con, days_of(params))
+        days = days_of(params) if reads_flags(name) else []
+        if reads_month_ends(name):
+            days += self.month_ends_beyond_log(con, pd.Timestamp(params["as_of"]).date())
+        if days:
+            self.judge(con, days)
+
+    def month_ends_beyond_log(self, con: duckdb.DuckDBPyConnection, as_of: dt.date) -> list[dt.date]:
+        """The month ends before ``as_of`` that the flag log does not hold (nearly always none: the log
+        runs to the latest day a return became known)."""
+        if as_of not in self._beyond_log:
+            self._beyond_log[as_of] = queries.execute(con, "judged/month_ends_beyond_log", as_of=as_of).fetchone()[0]
+        return list(self._beyond_log[as_of])
 
     def judge(self, con: duckdb.DuckDBPyConnection, days: list[dt.date]) -> None:
         """Judge those of ``days`` not judged yet, all in one pass."""
@@ -75,13 +91,24 @@ class Memo:
 def flag_readers() -> frozenset[str]:
     """``flags_at`` and every macro in sql/macros that calls it, directly or through another such macro
     (``flags_between`` judges afresh and is not one)."""
+    return _callers("flags_at")
+
+
+@cache
+def month_end_readers() -> frozenset[str]:
+    """``flag_month_ends`` and every macro in sql/macros that calls it (``flag_history``)."""
+    return _callers("flag_month_ends")
+
+
+def _callers(macro: str) -> frozenset[str]:
+    """``macro`` and every macro in sql/macros that calls it, directly or through another such macro."""
     bodies: dict[str, str] = {}
     for file in sorted((queries.SQL_DIR / "macros").glob("*.sql")):
         code = queries.code(f"macros/{file.stem}")
         starts = list(_MACRO.finditer(code))
         for here, after in zip(starts, [*starts[1:], None], strict=True):
             bodies[here.group(1)] = code[here.end() : after.start() if after else len(code)]
-    readers = {"flags_at"}
+    readers = {macro}
     while True:
         more = {name for name, body in bodies.items() if name not in readers and _calls(body, readers)}
         if not more:
@@ -97,6 +124,12 @@ def _calls(sql: str, names: set[str] | frozenset[str]) -> bool:
 def reads_flags(name: str) -> bool:
     """Whether the query ``name`` reads judged flags."""
     return _calls(queries.code(name), flag_readers())
+
+
+@cache
+def reads_month_ends(name: str) -> bool:
+    """Whether the query ``name`` reads the flags at month ends before its ``as_of`` (``flag_month_ends``)."""
+    return _calls(queries.code(name), month_end_readers())
 
 
 def first_visit_days(as_of: dt.date) -> list[dt.date]:
