@@ -10,8 +10,9 @@ Writes benchmarks/results/scale.md (the README quotes it). For each programme si
   every return changed, so every row goes through validation, supersession and the derived data);
 * records the SQL each page runs (every ``tracker.queries`` call while the page runs under AppTest
   with empty caches) and times it replayed cold, as the first visitor after a load waits for it (the
-  store's opening closed first, so nothing is open or judged yet; the in-memory DuckDB of the next
-  opening made ahead, as the server makes it while idle), and warm, on one connection whose
+  store's opening closed first, so nothing is open, and nothing judged but the flags the last write
+  judged for the default date; the in-memory DuckDB of the next opening made ahead, as the server
+  makes it while idle), and warm, on one connection whose
   flags are judged already: median of 5; the target is judged on the cold time;
 * times each page's script under AppTest with its data cached, and the floor page drawing the same
   charts, tables and figures from memory (benchmarks/floor_page.py): median of 5, and the ratio;

@@ -305,7 +305,7 @@ def status_scale():
 
 def previous_month(as_of: dt.date) -> dt.date:
     """The same day a month before: what "change since the previous month" compares with."""
-    from tracker.flags import previous_month as prev
+    from tracker.values import previous_month as prev
 
     return prev(as_of)
 

@@ -427,9 +427,11 @@ def finish_prefetches() -> None:
 
 @pytest.fixture(autouse=True)
 def _files_let_go() -> Iterator[None]:
-    """Close the test's openings of DuckDB files when it ends (each would otherwise stay for a minute)."""
+    """Close the test's openings of DuckDB files when it ends (each would otherwise stay for a minute), and
+    let the spare opening a page under AppTest asked for be made before the next test begins."""
     yield
     file_store.close_all()
+    file_store.spare_ready()
 
 
 @contextmanager

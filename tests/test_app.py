@@ -37,6 +37,30 @@ def test_every_page_runs_without_exception(demo_copy, page, query):
     assert any("Synthetic demo data" in i.value for i in at.info)
 
 
+def test_the_first_visit_after_a_load_judges_no_flags_itself(demo_copy, monkeypatch):
+    # Every write judges the flags on the days the pages read when they open on the default date
+    # (tracker.judged.first_visit_days) and keeps them, so the first visitor after a load (here the
+    # demo build) waits for no judging on any page: a page that asked for another day would judge it.
+    from tracker import queries
+
+    asked = []
+    original = queries.execute
+
+    def recording(con, name, **params):
+        if name == "judged/judge":
+            asked.append(params["dates"])
+        return original(con, name, **params)
+
+    monkeypatch.setattr(queries, "execute", recording)
+    demo_copy.close()  # a new opening of the file, as after a load
+    for page in [*PAGES, "pages/board.py"]:
+        at = open_page(page)
+        assert not at.exception, at.exception[0].message
+    assert asked == []
+    open_page("pages/overview.py", as_of="2010-11-30")  # another day is judged as before
+    assert asked == [[dt.date(2010, 10, 30), NOV_2010]]
+
+
 def test_overview_headline_figures_are_the_sqls(demo_copy):
     at = open_page(as_of="2010-11-30")
     heads = sql(demo_copy, "programme_headline", dates=[NOV_2010, dt.date(2010, 10, 30)], region=None, cohort=None)

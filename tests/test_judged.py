@@ -33,7 +33,14 @@ def afresh(store, name: str, params: dict):
 
 def test_the_macros_that_read_judged_flags_are_found_in_the_macro_files():
     # a macro built on flags_at, however deep, reads the memo too, so its queries' days must be judged first
-    assert judged.flag_readers() == {"flags_at", "flags_now", "flag_history", "site_statuses", "site_statuses_at"}
+    assert judged.flag_readers() == {
+        "flags_at",
+        "flags_now",
+        "flag_month_ends",
+        "flag_history",
+        "site_statuses",
+        "site_statuses_at",
+    }
 
 
 def test_there_are_queries_that_read_judged_flags():
@@ -68,6 +75,14 @@ def test_a_query_reading_a_day_not_judged_first_is_an_error_not_an_empty_answer(
         store.read() as con,
     ):
         con.execute("select * from flags_now(date '2010-05-31')").fetchall()
+
+
+def test_month_ends_beyond_the_flag_log_are_read_from_the_memo_and_must_be_judged_first(store):
+    # A flag's "since" and a site's history read the month ends beyond the flag log through flags_at, so
+    # on a file they come from the memo (judged first for a named query: the test above), and SQL that
+    # reads them without having them judged gets an error, not the month ends missing.
+    with pytest.raises(TrackerError, match=r"2010-\d\d-\d\d were not judged"), store.read() as con:
+        con.execute("select * from flag_month_ends(date '1900-01-01', date '2010-12-30')").fetchall()
 
 
 def test_a_load_is_seen_by_the_next_read_not_the_flags_judged_before_it(store):

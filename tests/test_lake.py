@@ -149,6 +149,15 @@ def test_a_new_lake_needs_its_data_folder_and_an_existing_one_its_own(postgres, 
 # -- readers, writers and conflicts ----------------------------------------------------------------
 
 
+def test_a_lake_keeps_no_flags_for_a_first_visit_which_its_reads_never_use(store):
+    # Only a file's reads share an opening with a memo of judged flags (tracker/judged.py); a lake's
+    # judge their flags in each query, so its writes do not judge the first visit's days for them.
+    assert ingest(store, "apr.csv", csv_bytes("AAA,2010-04-30,12,7,5,3,1,0,2000,6000,2010-05-10,")).ok
+    with store.read() as con:
+        assert con.execute("select count(*) from first_visit_flags").fetchone()[0] == 0
+        assert con.execute("select count(*) from flag_log").fetchone()[0] > 0  # the write did derive
+
+
 def test_readers_never_wait_for_a_writer_and_see_the_last_commit(store):
     with store.read() as con:
         before = con.execute("select count(*) from returns").fetchone()[0]

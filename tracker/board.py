@@ -13,7 +13,7 @@ import pandas as pd
 
 from tracker import flags, queries
 from tracker.store import Store
-from tracker.values import add_months, last_pack_day, uk_date
+from tracker.values import last_pack_day, previous_month, uk_date
 
 BEHIND_LIMIT = 10
 # A folder, set only for the capture's private server (tracker.snapshot): each board the server draws
@@ -136,7 +136,7 @@ def figures(
 ) -> BoardFigures:
     """The board's figures as of a date; ``compare_to`` defaults to a week earlier."""
     compare_to = compare_to or last_pack_day(as_of)
-    month_before = add_months(as_of, -1)
+    month_before = previous_month(as_of)
     scope = {"region": region, "cohort": cohort}
     with store.read() as con:
         # each query judges all its days in one pass: planning the flag rules is most of its cost

@@ -131,6 +131,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def holds_port(pid: int, port: int) -> bool | None:
+    """Whether process ``pid`` holds the listening TCP socket on ``port`` (None where /proc cannot say)."""
+    try:
+        listening = set()
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()  # local address as HEX:PORT, state (0A: listening), ..., inode
+                if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                    listening.add(f"socket:[{fields[9]}]")
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except (OSError, IndexError, ValueError):
+        return None
+    for fd in fds:
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}") in listening:
+                return True
+        except OSError:
+            continue  # closed meanwhile
+    return False
+
+
 @contextlib.contextmanager
 def dashboard_server(
     store: Store, port: int | None = None, timeout_s: float = 60, env: dict[str, str] | None = None
@@ -170,18 +191,23 @@ def streamlit_server(
 class LocalServer:
     """A Streamlit server this process started: it starts up while the caller does other work."""
 
-    def __init__(self, proc: subprocess.Popen, url: str, what: str, timeout_s: float):
-        self.proc, self.url, self.what, self.timeout_s = proc, url, what, timeout_s
+    def __init__(self, proc: subprocess.Popen, port: int, what: str, timeout_s: float):
+        self.proc, self.port, self.what, self.timeout_s = proc, port, what, timeout_s
+        self.url = f"http://127.0.0.1:{port}"
         self.deadline = time.monotonic() + timeout_s
 
     def ready(self) -> str:
-        """Its URL, once it answers its health check; a plain error if it stopped or is too slow."""
+        """Its URL, once it answers its health check; a plain error if it stopped or is too slow.
+
+        The port was free when chosen but is not held until the server binds it, so another program may
+        take it first: the answer counts only when this server holds the port (it then stops, saying so).
+        """
         while True:
             if self.proc.poll() is not None:
                 raise TrackerError(f"{self.what} stopped at start-up: {self.proc.stderr.read().decode()[-500:]}")
             try:
                 with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as reply:  # noqa: S310 - loopback
-                    if reply.read() == b"ok":
+                    if reply.read() == b"ok" and holds_port(self.proc.pid, self.port) is not False:
                         return self.url
             except OSError:
                 pass
@@ -227,7 +253,7 @@ def start_streamlit(
         command, cwd=cwd or script.parent, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     try:
-        yield LocalServer(proc, f"http://127.0.0.1:{port}", what, timeout_s)
+        yield LocalServer(proc, port, what, timeout_s)
     finally:
         proc.terminate()
         try:

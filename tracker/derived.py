@@ -12,10 +12,10 @@ Three things are derived, and all can be rebuilt from the loaded data at any tim
 * ``first_visit_flags``: the flags on the days the pages read when they open on the default date,
   judged by the write, so the first visit after it judges nothing (tracker/judged.py).
 
-Both follow the register and the rules as versioned (each day judged by the entries in effect on
+All three follow the register and the rules as versioned (each day judged by the entries in effect on
 it): a change of either re-derives from the first day it takes effect. The log is stamped with the
 code of the flag rules (sql/macros) it was filled by: a reader running other code does not use it
-and evaluates live, and the next write refills it.
+(nor the first visit's flags) and evaluates live, and the next write refills it.
 """
 
 from __future__ import annotations
@@ -102,7 +102,12 @@ def refresh(
 
 def judge_first_visit(con: duckdb.DuckDBPyConnection) -> None:
     """Judge the flags on the days the pages read when they open on the default date, for the first
-    visit after this write (``first_visit_flags``; tracker/judged.py seeds each new opening with them)."""
+    visit after this write (``first_visit_flags``; tracker/judged.py seeds each new opening with them).
+
+    Only on a DuckDB file: a lake's reads judge their flags in each query and never read them.
+    """
+    if queries.execute(con, "derive/store_kind").fetchone()[0] == "ducklake":
+        return
     queries.execute(con, "derive/first_visit_flags_clear")
     default = queries.execute(con, "default_as_of").fetchone()[0]
     if default is not None:

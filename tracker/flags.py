@@ -8,7 +8,6 @@ import pandas as pd
 
 from tracker import queries
 from tracker.store import Store
-from tracker.values import add_months
 
 SEVERITY_ORDER = {"red": 0, "amber": 1}
 STATUS_ORDER = ("Stalled", "At risk", "On track", "Not live", "Withdrawn")
@@ -79,11 +78,6 @@ def rules_text(thresholds: dict[str, float]) -> dict[str, tuple[str, str]]:
         "set_up_only_max_care_pct": round(100 * settings["set_up_only_max_care_share"]),
     }
     return {flag: (severity, text.format(**values)) for flag, (severity, text) in FLAG_RULES.items()}
-
-
-def previous_month(as_of: dt.date) -> dt.date:
-    """The same day a calendar month earlier (clamped to the month's end)."""
-    return add_months(as_of, -1)
 
 
 _RANK = {"On track": 0, "At risk": 1, "Stalled": 2}

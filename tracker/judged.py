@@ -12,8 +12,8 @@ The days a query reads flags on are its ``as_of`` and ``dates`` parameters; a qu
 other day's flags gets an error, never an empty answer.
 
 The flags at month ends (a flag's *since*, a site's history) come from the flag log as far as it is
-usable; the month ends beyond it are judged into the memo too, before a query that reads them, so
-that no query plans the rules again for them (``flag_month_ends`` is replaced as ``flags_at`` is).
+usable, and beyond it from ``flags_at`` (``flag_month_ends``): the memo judges those month ends too,
+before a query that reads them, so that no query plans the rules again for them.
 
 A new memo starts with the days every write judges for the first visit after it (``first_visit_days``
 of the default date, kept in ``first_visit_flags`` by tracker/derived.py), so that visit's pages
@@ -31,7 +31,7 @@ import duckdb
 import pandas as pd
 
 from tracker import queries
-from tracker.values import add_months, last_pack_day
+from tracker.values import last_pack_day, previous_month
 
 _MACRO = re.compile(r"create or replace temp macro (\w+)\s*\(")
 
@@ -42,16 +42,10 @@ class Memo:
     def __init__(self, con: duckdb.DuckDBPyConnection):
         queries.execute(con, "judged/create")
         queries.execute(con, "judged/flags_at")
-        queries.execute(con, "judged/flag_month_ends")
         self._days: set[dt.date] = set()
         self._beyond_log: dict[dt.date, list[dt.date]] = {}  # by as_of: the month ends before it the log lacks
         self._seeded = False  # by the first query that reads flags: a page that reads none pays nothing
         self._lock = threading.Lock()
-
-    @property
-    def days(self) -> frozenset[dt.date]:
-        """The days judged so far."""
-        return frozenset(self._days)
 
     def attach(self, con: duckdb.DuckDBPyConnection) -> None:
         """Have the days each query on ``con`` (a connection to the same opening, which searches its
@@ -61,6 +55,8 @@ class Memo:
     def _before(self, con: duckdb.DuckDBPyConnection, name: str, params: dict) -> None:
         days = days_of(params) if reads_flags(name) else []
         if reads_month_ends(name):
+            if params.get("as_of") is None:
+                raise TypeError(f"query {name!r} reads the flags at month ends before its as_of, so needs one")
             days += self.month_ends_beyond_log(con, pd.Timestamp(params["as_of"]).date())
         if days:
             self.judge(con, days)
@@ -78,8 +74,9 @@ class Memo:
             return  # judged already: no waiting behind another read judging other days
         with self._lock:
             if not self._seeded:  # the days the last write judged for a first visit
-                queries.execute(con, "judged/seed")
-                self._days.update(row[0] for row in queries.execute(con, "judged/days").fetchall())
+                kept = [row[0] for row in queries.execute(con, "judged/kept_days").fetchall()]
+                queries.execute(con, "judged/seed")  # one statement: all of them or none
+                self._days.update(kept)
                 self._seeded = True
             missing = sorted(set(days) - self._days)
             if missing:
@@ -136,7 +133,7 @@ def first_visit_days(as_of: dt.date) -> list[dt.date]:
     """The days whose flags the pages read when they open on ``as_of`` (the default date): the day
     itself, the last pack's a week before (the board) and the same day a month before (the changes
     since the previous month)."""
-    return list(dict.fromkeys([as_of, last_pack_day(as_of), add_months(as_of, -1)]))
+    return list(dict.fromkeys([as_of, last_pack_day(as_of), previous_month(as_of)]))
 
 
 def days_of(params: dict) -> list[dt.date]:

@@ -100,6 +100,12 @@ def last_pack_day(as_of: dt.date) -> dt.date:
     return as_of - dt.timedelta(days=LAST_PACK_DAYS)
 
 
+def previous_month(as_of: dt.date) -> dt.date:
+    """The same day a calendar month earlier (clamped to the month's end): what "since the previous
+    month" compares with."""
+    return add_months(as_of, -1)
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
     """Calendar months later, clamped to the month's end (31 Jan + 1 = 28/29 Feb)."""
     index = day.year * 12 + day.month - 1 + months

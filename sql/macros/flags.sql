@@ -208,7 +208,13 @@ raised as (
 
 select evaluated_on, site_code, site_name, flag, severity, reason from raised;
 
--- The flags raised at every month end from `since` to `until`: from the log where it is usable.
+-- The flags on each of a list of days (one pass, however many days a page asks about).
+create or replace temp macro flags_at(days) as table
+    select * from flags_between(list_min(days), list_min(days), days);
+
+-- The flags raised at every month end from `since` to `until`: from the log where it is usable, and
+-- beyond it by flags_at (so a connection whose days are judged first reads them from its memo, which
+-- judges the month ends a query's as_of needs beyond the log: tracker/judged.py).
 create or replace temp macro flag_month_ends(since, until) as table
     select l.evaluated_on, l.site_code, s.site_name, l.flag, l.severity, l.reason
     from flag_log as l
@@ -220,11 +226,10 @@ create or replace temp macro flag_month_ends(since, until) as table
         and l.evaluated_on <= until::date
         and l.evaluated_on <= (select usable_through from flag_log_state)
     union all
-    select * from flags_between(greatest(since::date, (select usable_through from flag_log_state) + 1), until, null);
-
--- The flags on each of a list of days (one pass, however many days a page asks about).
-create or replace temp macro flags_at(days) as table
-    select * from flags_between(list_min(days), list_min(days), days);
+    select * from flags_at((
+        select coalesce(list(evaluated_on), [])
+        from evaluation_days(greatest(since::date, (select usable_through from flag_log_state) + 1), until, null)
+    ));
 
 -- The flags on each of a list of days, judged afresh, and a row with no site for each day (so that a
 -- day with no flag raised is told apart from a day never judged): what tracker/judged.py's memo

@@ -218,19 +218,22 @@ class _Spare:
         with self._lock:
             if not self._wanted or self._con is not None or self._making is not None:
                 return
-            # Not a daemon: a thread cut off while DuckDB holds it could take the interpreter's exit down.
-            self._making = threading.Thread(target=self._make, name="tracker-spare-opening")
+            # Not a daemon (said outright: a thread started from the idle watch's timer, a daemon, would
+            # otherwise be one too): a thread cut off while DuckDB holds it could take the exit down.
+            self._making = threading.Thread(target=self._make, name="tracker-spare-opening", daemon=False)
             self._making.start()
 
     def _make(self) -> None:
+        con = None
         try:
             con = duckdb.connect(":memory:")
         except duckdb.Error:
-            con = None  # the next opening makes its own, and says what is wrong
-        with self._lock:
-            self._making = None
-            if self._con is None:
-                self._con, con = con, None
+            pass  # the next opening makes its own, and says what is wrong
+        finally:
+            with self._lock:
+                self._making = None
+                if self._con is None:
+                    self._con, con = con, None
         if con is not None:
             con.close()
 
