@@ -10,6 +10,7 @@ from conftest import csv_bytes, ingest, judging_afresh
 
 from tracker import config, derived, integrity, queries, rules
 from tracker.register import load_register
+from tracker.store.schema import set_meta
 from tracker.voids import void_return
 
 # A plain, slow statement of a site's position as of a day, straight from the versions that count:
@@ -81,8 +82,11 @@ def test_the_flag_log_gives_the_same_history_as_evaluating_afresh(store):
         assert derived.usable_through(con) >= dt.date(2010, 3, 31)
         logged = queries.frame(con, "site_flags", as_of=as_of, region=None, cohort=None)
         history = con.execute(history_sql, {"d": as_of}).fetchall()
-        # What a reader does when the log was filled under other rules: evaluate every month end afresh.
-        con.execute("create or replace temp table flag_log_state as select date '0001-01-01' as usable_through")
+    # What a reader does when the log was filled under other rules: evaluate every month end afresh.
+    store.write(lambda con: set_meta(con, derived.SETTINGS_KEY, "other rules"))
+    store.close()
+    with store.read() as con:
+        assert derived.usable_through(con) == derived.NEVER
         live = queries.frame(con, "site_flags", as_of=as_of, region=None, cohort=None)
         live_history = con.execute(history_sql, {"d": as_of}).fetchall()
     assert len(history) > 10 and not logged.empty
