@@ -451,6 +451,23 @@ def judging_afresh(store: Store) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
+def judging(monkeypatch) -> list[list]:
+    """The days of each query the memo of judged flags runs to judge them (tracker/judged.py), from now
+    until the test ends."""
+    from tracker import queries
+
+    asked: list[list] = []
+    original = queries.execute
+
+    def recording(con, name, **params):
+        if name == "judged/judge":
+            asked.append(params["dates"])
+        return original(con, name, **params)
+
+    monkeypatch.setattr(queries, "execute", recording)
+    return asked
+
+
 def break_register(db: str | Path) -> None:
     """Break a database's register (and its derived spans) behind the tracker's back: every page's queries fail."""
     import duckdb

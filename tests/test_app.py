@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import finish_prefetches, open_page, serve_copy, sql
+from conftest import finish_prefetches, judging, open_page, serve_copy, sql
 from streamlit.testing.v1 import AppTest
 
 from tracker.store import Store
@@ -41,17 +41,7 @@ def test_the_first_visit_after_a_load_judges_no_flags_itself(demo_copy, monkeypa
     # Every write judges the flags on the days the pages read when they open on the default date
     # (tracker.judged.first_visit_days) and keeps them, so the first visitor after a load (here the
     # demo build) waits for no judging on any page: a page that asked for another day would judge it.
-    from tracker import queries
-
-    asked = []
-    original = queries.execute
-
-    def recording(con, name, **params):
-        if name == "judged/judge":
-            asked.append(params["dates"])
-        return original(con, name, **params)
-
-    monkeypatch.setattr(queries, "execute", recording)
+    asked = judging(monkeypatch)
     demo_copy.close()  # a new opening of the file, as after a load
     for page in [*PAGES, "pages/board.py"]:
         at = open_page(page)

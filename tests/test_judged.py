@@ -7,7 +7,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from conftest import csv_bytes, ingest, judging_afresh
+from conftest import csv_bytes, ingest, judging, judging_afresh
 
 from tracker import derived, flags, judged, queries
 from tracker.errors import TrackerError
@@ -102,20 +102,6 @@ def first_visit(store) -> tuple[list[dt.date], dict]:
     days = judged.first_visit_days(flags.default_as_of(store))
     given = {**PARAMS, "as_of": days[0], "dates": days}
     return days, {name: {k: given[k] for k in queries.parameters(name)} for name in READERS}
-
-
-def judging(monkeypatch) -> list[list]:
-    """The days each query the memo runs to judge flags asks for."""
-    asked: list[list] = []
-    original = queries.execute
-
-    def recording(con, name, **params):
-        if name == "judged/judge":
-            asked.append(params["dates"])
-        return original(con, name, **params)
-
-    monkeypatch.setattr(queries, "execute", recording)
-    return asked
 
 
 def test_the_first_visit_after_a_write_finds_its_days_judged_by_the_write(store, monkeypatch):
