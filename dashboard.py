@@ -1,27 +1,12 @@
-"""The pilot-site tracker: entry point. Run with ``streamlit run dashboard.py``."""
+"""The pilot-site tracker: entry point. Run with ``streamlit run dashboard.py``.
+
+Streamlit reads this file in two ways. When the server starts, it imports it to find the app to serve
+(``app``, at the end): an ``st.App`` whose start-up gets the server ready for its first visitor while that
+visitor's browser is still loading (pages/_startup.py). Then, for every page a visitor opens, it runs it as
+the app's script (``main``): the navigation over the pages in pages/.
+"""
 
 import streamlit as st
-
-from tracker.demo import build_default_soon
-
-build_default_soon()  # a first start: the demo database builds while the pages' modules import
-
-from pages import _shared  # noqa: E402 - after the build has started
-from tracker.errors import TrackerError  # noqa: E402
-
-st.set_page_config(page_title="Pilot-site tracker", page_icon=":material/monitoring:", layout="wide")
-
-PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-    st.Page("pages/compare.py", title="Compare sites", icon=":material/compare_arrows:"),
-    st.Page("pages/stalled.py", title="Stalled sites", icon=":material/block:"),
-    st.Page("pages/site.py", title="Site detail", icon=":material/location_city:"),
-    st.Page("pages/returns.py", title="Returns", icon=":material/inbox:"),
-    # Not in the menu: a slide with no way back. The Overview links to it for the date in view.
-    st.Page("pages/board.py", title="Board pack", icon=":material/slideshow:", visibility="hidden"),
-]
-
-BOARD = PAGES[-1]
 
 # Two gaps in Streamlit's widgets that no theme option reaches, each mended by a rule aimed at that widget
 # alone (reported upstream: README, "Accessibility statement"):
@@ -35,20 +20,50 @@ WIDGET_CSS = """<style>
   outline: 2px solid currentColor; outline-offset: 1px;}
 </style>"""
 
-# With sign-in configured (a shared server), an anonymous visitor sees the sign-in page and nothing else.
-anonymous = _shared.needs_sign_in()
-page = st.navigation(PAGES, position="hidden" if anonymous else "sidebar")
-if anonymous:
-    _shared.sign_in_page()
-_shared.identity()  # stops here for a signed-in account that is not on the allow-list
-_shared.routing.active = True
-st.html(WIDGET_CSS)
-try:
-    with _shared.one_connection():  # the run's queries share one connection, opened by the first
-        if page is not BOARD:  # the board reads its view from the URL alone and draws no sidebar
-            _shared.sidebar_filters()
-        page.run()
-except TrackerError as exc:  # a busy or missing database: say so plainly
-    _shared.stop_with(exc)
-finally:
-    _shared.routing.active = False
+
+def main() -> None:
+    """One run of the app's script: the chosen page, inside the shared sidebar and checks."""
+    from tracker.demo import build_default_soon
+
+    build_default_soon()  # a first start without the server's start-up (AppTest): it builds meanwhile
+
+    from pages import _shared  # after the build has started
+    from tracker.errors import TrackerError
+
+    st.set_page_config(page_title="Pilot-site tracker", page_icon=":material/monitoring:", layout="wide")
+    pages = [
+        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page("pages/compare.py", title="Compare sites", icon=":material/compare_arrows:"),
+        st.Page("pages/stalled.py", title="Stalled sites", icon=":material/block:"),
+        st.Page("pages/site.py", title="Site detail", icon=":material/location_city:"),
+        st.Page("pages/returns.py", title="Returns", icon=":material/inbox:"),
+        # Not in the menu: a slide with no way back. The Overview links to it for the date in view.
+        st.Page("pages/board.py", title="Board pack", icon=":material/slideshow:", visibility="hidden"),
+    ]
+    board = pages[-1]
+
+    # With sign-in configured (a shared server), an anonymous visitor sees the sign-in page and nothing else.
+    anonymous = _shared.needs_sign_in()
+    page = st.navigation(pages, position="hidden" if anonymous else "sidebar")
+    if anonymous:
+        _shared.sign_in_page()
+    _shared.identity()  # stops here for a signed-in account that is not on the allow-list
+    _shared.routing.active = True
+    st.html(WIDGET_CSS)
+    try:
+        with _shared.one_connection():  # the run's queries share one connection, opened by the first
+            if page is not board:  # the board reads its view from the URL alone and draws no sidebar
+                _shared.sidebar_filters()
+            page.run()
+    except TrackerError as exc:  # a busy or missing database: say so plainly
+        _shared.stop_with(exc)
+    finally:
+        _shared.routing.active = False
+
+
+if __name__ == "__main__":  # run as the app's script (Streamlit names every script run __main__)
+    main()
+else:  # imported by `streamlit run dashboard.py`, once, to find the app it serves
+    from pages._startup import get_ready
+
+    app = st.App(__file__, lifespan=get_ready)

@@ -6,35 +6,14 @@ import streamlit as st
 from pages import _charts as charts
 from pages import _prefetch as prefetch
 from pages import _shared as ui
+from pages import _views as views
 
 ui.ensure_router()
 
 
-def headline(view: dict) -> pd.DataFrame:
-    """Headline figures on the day and a month before."""
-    days = [view["as_of"], ui.previous_month(view["as_of"])]
-    return ui.frame("programme_headline", dates=days, region=view["region"], cohort=view["cohort"])
-
-
-def returns_summary(view: dict) -> pd.DataFrame:
-    return ui.frame("returns_summary", **view)
-
-
-def trend_of(view: dict) -> pd.DataFrame:
-    return ui.frame("programme_trend", **view)
-
-
-def load(view: dict) -> None:
-    """Everything the page reads for a view (the prefetch fills it for other regions). The page itself
-    asks for each part where it draws it, so its first figures show while the rest is worked out."""
-    headline(view)
-    returns_summary(view)
-    trend_of(view)
-
-
 f = ui.filters()
 before = {**f, "as_of": ui.previous_month(f["as_of"])}
-headlines = headline(f)
+headlines = views.overview_headline(f)
 now, then = headlines.iloc[0], headlines.iloc[1]
 
 st.title(ui.settings().programme_name)
@@ -113,7 +92,7 @@ cols[3].metric(
     help=f"Financial year since {fy}.",
 )
 
-returns = returns_summary(f).iloc[0]
+returns = views.overview_returns(f).iloc[0]
 if pd.notna(returns.latest_due_month):
     budget_cols[3].metric(
         *ui.count_of(
@@ -124,7 +103,7 @@ if pd.notna(returns.latest_due_month):
         help=f"Due on {ui.uk_date(returns.latest_due_on)}. See the Returns page for who to chase.",
     )
 
-trend = trend_of(f)
+trend = views.overview_trend(f)
 if trend.empty:
     st.info("No returns are known as of this date yet.")
 else:
@@ -149,4 +128,4 @@ st.page_link(
     query_params=board_params,
 )
 ui.flag_rules(f["as_of"])
-prefetch.regions("overview", load, f)  # a region chosen next is ready
+prefetch.regions("overview", views.overview, f)  # a region chosen next is ready

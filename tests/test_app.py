@@ -80,6 +80,25 @@ def test_overview_filtered_from_the_url(demo_copy):
     assert at.query_params["as_of"] == "2010-11-30"
 
 
+@pytest.mark.parametrize("ready", [True, False], ids=["got ready", "not"])
+def test_a_new_servers_first_visitor_finds_the_overview_worked_out(demo_copy, monkeypatch, ready):
+    # What `streamlit run dashboard.py` does as the server starts (dashboard.py's st.App), before anyone visits.
+    from pages import _startup
+    from tracker import queries
+
+    if ready:
+        _startup.work()
+    asked = []
+    real = queries.frame
+    monkeypatch.setattr(queries, "frame", lambda con, name, **params: asked.append(name) or real(con, name, **params))
+    at = open_page()  # the address alone: the Overview on the default date
+
+    assert not at.exception
+    assert at.title[0].value == "Personal health budget pilot programme"
+    overview_queries = {"programme_headline", "returns_summary", "programme_trend"}
+    assert (overview_queries & set(asked)) == (set() if ready else overview_queries)
+
+
 @pytest.mark.parametrize("prefetch", [True, False], ids=["prefetched", "off"])
 def test_overview_has_the_other_regions_ready_before_one_is_chosen(demo_copy, monkeypatch, prefetch):
     from pages import _prefetch, _shared
