@@ -1,9 +1,10 @@
 """The pilot-site tracker: entry point. Run with ``streamlit run dashboard.py``.
 
-Streamlit reads this file in two ways. When the server starts, it imports it to find the app to serve
-(``app``, at the end): an ``st.App`` whose start-up gets the server ready for its first visitor while that
-visitor's browser is still loading (pages/_startup.py). Then, for every page a visitor opens, it runs it as
-the app's script (``main``): the navigation over the pages in pages/.
+Streamlit uses this file in two ways. `streamlit run` finds the app to serve in it (``app``, at the end:
+it reads the file for an ``st.App``, which its server then imports), whose start-up gets the server ready
+for its first visitor while that visitor's browser is still loading (pages/_startup.py). Then, for every
+page a visitor opens, Streamlit runs the file as the app's script (``main``): the navigation over the
+pages in pages/.
 """
 
 import streamlit as st
@@ -25,7 +26,7 @@ def main() -> None:
     """One run of the app's script: the chosen page, inside the shared sidebar and checks."""
     from tracker.demo import build_default_soon
 
-    build_default_soon()  # a first start without the server's start-up (AppTest): it builds meanwhile
+    build_default_soon()  # a first start the server's start-up did not begin (AppTest): it builds meanwhile
 
     from pages import _shared  # after the build has started
     from tracker.errors import TrackerError

@@ -161,6 +161,12 @@ def meta() -> dict:
     return _meta(store().version())
 
 
+def default_as_of() -> dt.date:
+    """The date a page shows when the address names none: the latest day a return was sent, or the end of
+    the programme's window before any was."""
+    return meta()["default_as_of"] or settings().end
+
+
 def stop_with(error: TrackerError) -> None:
     """Show a plain message instead of a traceback, and stop the page."""
     st.error(inert(str(error)))
@@ -198,7 +204,7 @@ def url_filters() -> dict:
     region = st.query_params.get("region")
     cohort = st.query_params.get("cohort")
     return {
-        "as_of": _url_date(st.query_params.get("as_of")) or meta()["default_as_of"] or cfg.end,
+        "as_of": _url_date(st.query_params.get("as_of")) or default_as_of(),
         "region": region if region in cfg.regions else None,
         "cohort": cohort if cohort in ("in-depth", "wider") else None,
     }
@@ -207,7 +213,7 @@ def url_filters() -> dict:
 def sidebar_filters() -> None:
     """Draw the shared filters; their values live in the URL so a link reopens the same view."""
     cfg = settings()
-    default = meta()["default_as_of"] or cfg.end
+    default = default_as_of()
     if "as_of" not in st.session_state:
         wanted = url_filters()
         st.session_state["as_of"] = wanted["as_of"]
@@ -240,7 +246,7 @@ def sidebar_filters() -> None:
 def filters() -> dict:
     """The as-of date and filters in force, as query parameters (None means all)."""
     return {
-        "as_of": st.session_state.get("as_of") or meta()["default_as_of"],
+        "as_of": st.session_state.get("as_of") or default_as_of(),
         "region": None if st.session_state.get("region", ALL) == ALL else st.session_state["region"],
         "cohort": None if st.session_state.get("cohort", ALL) == ALL else st.session_state["cohort"],
     }
@@ -310,6 +316,11 @@ def previous_month(as_of: dt.date) -> dt.date:
     return prev(as_of)
 
 
+def rule_history() -> pd.DataFrame:
+    """Every version of the flag rules, newest recorded first (the "How flags are decided" section)."""
+    return frame("rule_history")
+
+
 def flag_rules(as_of: dt.date) -> None:
     """The "How flags are decided" section, with the rules in effect on the date in view."""
     from tracker.flags import rules_text
@@ -340,7 +351,7 @@ def flag_rules(as_of: dt.date) -> None:
             + (f" ({rules.reason})" if rules.reason and rules.recorded_at is not None else "")
             + ". Each date is judged by the rules in effect on it: a change never moves an earlier date's flags."
         )
-        versions = frame("rule_history")
+        versions = rule_history()
         if len(versions) > 1:
             st.markdown("**Every version of the rules**, newest recorded first")
             st.dataframe(

@@ -6,10 +6,10 @@ A new server's first visitor waited, once their browser had loaded Streamlit's o
 serves dashboard.py's ``st.App``, whose start-up calls ``get_ready``: one background thread does that
 meanwhile, for the Overview on the default date (what a visitor opening the address sees), filling the
 caches the page reads. The first run finds them filled, or waits for the part under way (Streamlit's
-caches work a value out once). A board-pack capture's private server gets nothing ready: its first page is
+caches work a value out once). A board-pack capture's private server only imports: its first page is
 another, and Chromium is starting beside it.
 
-Best effort: anything that fails here is left to the page's own run, which says what is wrong.
+Best effort: anything that fails here is logged and left to the page's own run, which says what is wrong.
 
 Not a page: dashboard.py lists the pages explicitly.
 """
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import threading
 from collections.abc import AsyncIterator
 
@@ -34,29 +33,32 @@ class _NoPageToShowOn(logging.Filter):
         return record.threadName != THREAD
 
 
+logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_NoPageToShowOn())
+
+
 @contextlib.asynccontextmanager
-async def get_ready(_app) -> AsyncIterator[None]:
-    """The app's lifespan: start getting ready, without holding up the server's start."""
-    if os.environ.get("TRACKER_PRIVATE_CAPTURE") != "1":
-        threading.Thread(target=work, name=THREAD, daemon=True).start()
+async def get_ready(_app: object) -> AsyncIterator[None]:
+    """The app's lifespan: start getting ready, without holding up the server's start.
+
+    Not a daemon thread: stopped mid-query, a DuckDB connection could take the interpreter down with it;
+    the work is bounded (seconds), and a server asked to stop waits for it."""
+    threading.Thread(target=work, name=THREAD).start()
     yield
 
 
 def work() -> None:
     """Import what the pages need, open the store and work out the Overview on the default date."""
-    from tracker.demo import build_default_soon
-
-    build_default_soon()  # a first start: the demo database builds in its own thread while the modules import
-    from pages import _charts, _prefetch, _widgets  # noqa: F401 - imported now, not in the first run
-    from pages import _shared as ui
-    from pages import _views as views
-
-    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_NoPageToShowOn())
     try:
+        from tracker.demo import build_default_soon
+
+        build_default_soon()  # a first start: the demo database builds in its own thread while the modules import
+        from pages import _charts, _prefetch, _widgets  # noqa: F401 - imported now, not in the first run
+        from pages import _shared as ui
+        from pages import _views as views
+
+        if ui.private_capture():
+            return
         with ui.store().shared_reads():  # one connection for all of it, on a lake
-            as_of = ui.meta()["default_as_of"] or ui.settings().end
-            ui.settings()
-            ui.rules_in_force(as_of)
-            views.overview({"as_of": as_of, "region": None, "cohort": None})  # as ui.filters() has it
-    except Exception as exc:  # noqa: BLE001 - best effort: the page's own run asks again and says why
-        log.warning("getting the server ready for its first visitor stopped: %s", exc)
+            views.overview({"as_of": ui.default_as_of(), "region": None, "cohort": None})  # as ui.filters()
+    except Exception:  # best effort: the page's own run asks again and says what is wrong
+        log.warning("getting the server ready for its first visitor stopped", exc_info=True)

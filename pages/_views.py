@@ -19,10 +19,12 @@ def overview_headline(view: dict) -> pd.DataFrame:
 
 
 def overview_returns(view: dict) -> pd.DataFrame:
+    """The Overview's count of the latest month's returns received."""
     return ui.frame("returns_summary", **view)
 
 
 def overview_trend(view: dict) -> pd.DataFrame:
+    """The Overview's programme over time (its three charts)."""
     return ui.frame("programme_trend", **view)
 
 
@@ -32,3 +34,5 @@ def overview(view: dict) -> None:
     overview_headline(view)
     overview_returns(view)
     overview_trend(view)
+    ui.rules_in_force(view["as_of"])  # its "How flags are decided" section (ui.flag_rules)
+    ui.rule_history()

@@ -302,7 +302,7 @@ def test_a_first_start_begins_the_demo_build_at_once_and_the_page_waits_for_it(m
 
     store = default_database(monkeypatch, tmp_path)
     monkeypatch.setattr(demo, "_early_build", None)
-    demo.build_default_soon()  # dashboard.py, before its imports
+    demo.build_default_soon()  # a new server's start-up (pages/_startup.py), before its imports
     early = demo._early_build
     assert early is not None
     demo.build_default_soon()  # another visitor's run meanwhile starts no second build

@@ -547,9 +547,11 @@ def open_with_demo(db: str | os.PathLike | None = None) -> Store:
 def build_default_soon() -> None:
     """On a first start, begin building the default demo database now, in a thread of its own.
 
-    The dashboard calls this before its own heavy imports (pandas, Altair): DuckDB's share of the
-    build runs meanwhile on the other core. ``open_with_demo`` waits for it. Does nothing when the
-    database is there, or another one is named (TRACKER_DB).
+    A new dashboard server calls this as it starts (pages/_startup.py), and every page run before the
+    page's own imports (dashboard.py ``main``), in case the server was started otherwise (AppTest): the
+    heavy imports (pandas, Altair) follow while DuckDB's share of the build runs on the other core.
+    ``open_with_demo`` waits for it. Does nothing when the database is there, or another one is named
+    (TRACKER_DB).
     """
     global _early_build
     from tracker.store import locate
