@@ -21,7 +21,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 
-THREAD = "getting ready"  # the thread's name (tests wait for it)
+THREAD = "getting ready"  # the thread's name (the log filter below keys on it)
 log = logging.getLogger(__name__)
 
 
