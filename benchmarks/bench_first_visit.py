@@ -35,7 +35,6 @@ import sys
 import tarfile
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,7 +43,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 import bench_scale  # noqa: E402
 
 from tracker import demo  # noqa: E402
-from tracker.browser import CHROMIUM_ARGS, EXCEPTION, chromium_path, free_port, wait_rendered  # noqa: E402
+from tracker.browser import CHROMIUM_ARGS, EXCEPTION, LocalServer, chromium_path, end, free_port, wait_rendered  # noqa: E402
 from tracker.store import FileStore  # noqa: E402
 
 TARGET_S = 5.0
@@ -74,7 +73,7 @@ def fresh_clone(dest: Path, commit: str | None = None) -> Path:
 @contextlib.contextmanager
 def serving(clone: Path):
     """`streamlit run dashboard.py` in ``clone`` (the default database); yields the server, its URL and the
-    seconds from the command's start to its first answer, and always stops it."""
+    moment the command started (time.perf_counter) once it answers, and always stops it."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}  # the default database
     command = [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port)]
@@ -82,23 +81,10 @@ def serving(clone: Path):
     started = time.perf_counter()
     server = subprocess.Popen(command, cwd=clone, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        while True:
-            if server.poll() is not None:
-                raise RuntimeError(f"the server stopped: {server.stderr.read().decode()[-500:]}")
-            try:
-                with urllib.request.urlopen(f"{url}_stcore/health", timeout=1) as reply:  # noqa: S310 - loopback
-                    if reply.read() == b"ok":
-                        break
-            except OSError:
-                time.sleep(0.02)
+        LocalServer(server, port, "the server", timeout_s=120).ready()
         yield server, url, started
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        end(server)
 
 
 def first_visit(clone: Path, browser) -> dict:

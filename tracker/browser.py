@@ -255,12 +255,17 @@ def start_streamlit(
     try:
         yield LocalServer(proc, port, what, timeout_s)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        end(proc)
+
+
+def end(proc: subprocess.Popen, timeout_s: float = 10) -> None:
+    """Stop a process this one started: asked first, killed if it has not stopped within ``timeout_s``."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def wait_rendered(page, timeout_ms: int = 30_000, *, quiet_ms: int = QUIET_MS) -> None:
