@@ -19,9 +19,9 @@ import pandas as pd
 import streamlit as st
 
 from tracker import queries
-from tracker.config import Config
+from tracker.config import Config, current, with_programme
 from tracker.errors import TrackerError
-from tracker.store import Store, get_meta, programme_config
+from tracker.store import Store, read_meta
 
 ALL = "All"
 
@@ -124,17 +124,20 @@ def changes(now: dict, before: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.Dat
 @st.cache_data(show_spinner=False)
 def _meta(version: str) -> dict:
     with store().read() as con:
+        stored = read_meta(con) or {}
         return {
-            "is_demo": get_meta(con, "is_demo") == "true",
-            "is_scaled": get_meta(con, "programme_name") is not None,
+            "stored": stored,
+            "is_demo": stored.get("is_demo") == "true",
+            "is_scaled": stored.get("programme_name") is not None,
             "default_as_of": queries.execute(con, "default_as_of").fetchone()[0],
         }
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _settings(version: str, day: dt.date | None) -> Config:
-    with store().read() as con:
-        return programme_config(con, day)
+    # as tracker.store.programme_config, from what every page has read already (no query of its own)
+    cfg = with_programme(current(), _meta(version)["stored"])
+    return cfg if rule_history().empty else rules_in_force(day or dt.date.today()).applied_to(cfg)
 
 
 def settings(day: dt.date | None = None) -> Config:
@@ -147,12 +150,12 @@ def settings(day: dt.date | None = None) -> Config:
 def _rules(version: str, day: dt.date):
     from tracker import rules
 
-    with store().read() as con:
-        return rules.in_force(con, day)
+    return rules.in_force_on(rule_history(), day)
 
 
 def rules_in_force(day: dt.date):
-    """The version of the rules in effect on a day (tracker.rules.Rules)."""
+    """The version of the rules in effect on a day (tracker.rules.Rules), picked from the rule history:
+    one read serves every date."""
     return _rules(store().version(), day)
 
 

@@ -119,14 +119,22 @@ def _rules(row: Mapping[str, object]) -> Rules:
 
 def in_force(con: duckdb.DuckDBPyConnection, day: dt.date) -> Rules:
     """The rules in effect on ``day``."""
-    frame = queries.frame(con, "rules_in_force", as_of=day)
-    if frame.empty:
+    return in_force_on(history(con), day)
+
+
+def in_force_on(versions: pd.DataFrame, day: dt.date) -> Rules:
+    """The rules in effect on ``day``, from every version of them (``history``): the one whose span holds
+    the day. One read of the history serves every day a page or a pack shows."""
+    day = pd.Timestamp(day)
+    starts, ends = pd.to_datetime(versions.in_effect_from), pd.to_datetime(versions.in_effect_until)
+    holding = versions[versions.counts & (starts.isna() | (starts <= day)) & (ends.isna() | (ends > day))]
+    if holding.empty:
         raise TrackerError("this database has no rules: run `python -m tracker check`")
-    return _rules(frame.iloc[0].to_dict())
+    return _rules(holding.iloc[0].to_dict())
 
 
 def history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every version of the rules, newest recorded first (sql/rule_history.sql)."""
+    """Every version of the rules, newest recorded first, with the days each counts on (sql/rule_history.sql)."""
     return queries.frame(con, "rule_history")
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from tracker.config import ROOT
 from tracker.store.base import Store
 from tracker.store.file import FileStore
-from tracker.store.schema import get_meta, latest_schema, programme_config, rules, set_meta
+from tracker.store.schema import get_meta, latest_schema, programme_config, read_meta, rules, set_meta
 
 DEFAULT_DB = ROOT / "data" / "tracker.duckdb"
 LAKE_PREFIX = "ducklake:"
@@ -64,6 +64,7 @@ __all__ = [
     "locate",
     "open_store",
     "programme_config",
+    "read_meta",
     "rules",
     "set_meta",
 ]
