@@ -14,7 +14,7 @@ from conftest import DATA, ROOT, csv_bytes, ingest, run_tracker
 
 import tracker.store as store_module
 from tracker.demo import open_with_demo
-from tracker.errors import StoreBusy
+from tracker.errors import StoreBusy, TrackerError
 from tracker.store import FileStore, latest_schema, locate, open_store
 from tracker.store import base as store_base
 from tracker.store import file as file_store
@@ -421,3 +421,86 @@ def test_a_store_holding_another_code_s_macros_is_read_with_this_code_s_and_the_
         assert schema.macros_installed(con)
         assert con.execute(ask).fetchone()[0] == "2010-02-28"
         assert con.execute(copies).fetchone()[0] == 0
+
+
+def test_read_each_gives_each_work_s_result_in_order_and_on_a_file_runs_them_side_by_side(store):
+    # A page's queries at 70 sites are mostly DuckDB planning each in one thread, so a file's reads run them
+    # side by side on cursors of one opening (Store.read_each); a lake runs them in turn on one connection.
+    side_by_side = not store.shares_reads
+    meeting = threading.Barrier(2, timeout=10)
+
+    def meet(con):
+        if side_by_side:
+            meeting.wait()  # both works at once, or the barrier breaks and the work fails
+        return threading.current_thread().name
+
+    def count(table):
+        return lambda con: con.execute(f"select count(*) from {table}").fetchone()[0]
+
+    with store.read() as con:
+        expected = [con.execute(f"select count(*) from {t}").fetchone()[0] for t in ("returns", "load_log")]
+    names = store.read_each([meet, meet])
+    assert store.read_each([count("returns"), count("load_log")]) == expected
+    if side_by_side:
+        assert len(set(names)) == 2 and any(n.startswith(file_store.HELPER_THREAD) for n in names), names
+    else:
+        assert set(names) == {threading.current_thread().name}
+    helpers = [t for t in threading.enumerate() if t.name.startswith(file_store.HELPER_THREAD)]
+    assert len(helpers) <= file_store.HELPERS  # a pool of them, not a thread a call
+
+
+def test_read_each_raises_the_first_work_s_error_once_the_works_under_way_have_ended(store):
+    # Side by side (a file), every work runs and the first error in their order is raised after all have
+    # ended, none left running on the opening; in turn (a lake), the works after a failed one are not run.
+    ended = []
+
+    def fails(message):
+        def work(con):
+            time.sleep(0.2)
+            ended.append(message)
+            raise ValueError(message)
+
+        return work
+
+    def reads(con):
+        time.sleep(0.3)
+        ended.append("read")
+        return con.execute("select count(*) from returns").fetchone()[0]
+
+    with pytest.raises(ValueError, match="first"):
+        store.read_each([reads, fails("first"), fails("second")])
+    assert sorted(ended) == (["first", "read"] if store.shares_reads else ["first", "read", "second"])
+    with pytest.raises(TrackerError, match="no_such_table"):  # a query's error is the store's plain message
+        store.read_each([reads, lambda con: con.execute("select * from no_such_table")])
+    assert store.read_each([reads]) == store.read_each([reads, reads])[:1]  # and it can be read again
+
+
+@pytest.mark.file_only
+def test_read_each_on_a_file_reads_one_state_of_it_while_a_writer_waits(store):
+    # The works share one opening under one shared lock: a writer in another process waits for all of them.
+    count = "select count(*) from returns"
+    with store.read() as con:
+        before = con.execute(count).fetchone()[0]
+    child = []
+
+    def start_writer(con):
+        child.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "tracker", "ingest", str(DATA / "returns_2010-03.csv"), "--db", store.locator],
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
+        return con.execute(count).fetchone()[0]
+
+    def later(con):
+        time.sleep(1.5)
+        assert child and child[0].poll() is None, "the writer should wait for the reads"
+        return con.execute(count).fetchone()[0]
+
+    assert store.read_each([start_writer, later]) == [before, before]
+    out, err = child[0].communicate(timeout=60)
+    assert child[0].returncode == 0, err
+    assert "ALREADY LOADED" in out  # it waited, then ran

@@ -138,17 +138,21 @@ def figures(
     compare_to = compare_to or last_pack_day(as_of)
     month_before = previous_month(as_of)
     scope = {"region": region, "cohort": cohort}
-    with store.read() as con:
-        # each query judges all its days in one pass: planning the flag rules is most of its cost
-        days = [as_of, compare_to, month_before]
-        headlines = queries.frame(con, "programme_headline", dates=days, **scope)
-        now, last_pack, last_month = (headlines.iloc[i] for i in range(len(days)))
-        trend = queries.frame(con, "programme_trend", as_of=as_of, **scope)
-        behind = queries.frame(con, "behind_trajectory", as_of=as_of, limit=BEHIND_LIMIT, **scope)
-        status_now, status_then = queries.frames_at(con, "site_status", [as_of, compare_to], **scope)
-        flagged = queries.frame(con, "site_flags", as_of=as_of, **scope)
-        returns = queries.frame(con, "returns_summary", as_of=as_of, **scope).iloc[0]
-        rebaselines = queries.frame(con, "target_rebaselines", as_of=as_of)
+    # Each query judges all its days in one pass (planning the flag rules is most of its cost), and the
+    # queries run side by side where the store can (Store.read_each), the costliest first.
+    days = [as_of, compare_to, month_before]
+    headlines, trend, flagged, behind, returns, (status_now, status_then), rebaselines = store.read_each(
+        [
+            lambda con: queries.frame(con, "programme_headline", dates=days, **scope),
+            lambda con: queries.frame(con, "programme_trend", as_of=as_of, **scope),
+            lambda con: queries.frame(con, "site_flags", as_of=as_of, **scope),
+            lambda con: queries.frame(con, "behind_trajectory", as_of=as_of, limit=BEHIND_LIMIT, **scope),
+            lambda con: queries.frame(con, "returns_summary", as_of=as_of, **scope).iloc[0],
+            lambda con: queries.frames_at(con, "site_status", [as_of, compare_to], **scope),
+            lambda con: queries.frame(con, "target_rebaselines", as_of=as_of),
+        ]
+    )
+    now, last_pack, last_month = (headlines.iloc[i] for i in range(len(days)))
     latest_due = None if pd.isna(returns.latest_due_month) else pd.Timestamp(returns.latest_due_month).date()
     return BoardFigures(
         as_of=as_of,

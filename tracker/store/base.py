@@ -5,7 +5,7 @@ from __future__ import annotations
 import abc
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager, suppress
 from typing import TypeVar
 
@@ -98,6 +98,16 @@ class Store(abc.ABC):
         if held and self in held:
             stack, _ = held.pop(self)
             stack.close()
+
+    def read_each(self, works: Sequence[Work[T]]) -> list[T]:
+        """What each ``work(con)`` gives, in order, all of them reading one state of the store.
+
+        Here one after another on one connection; a backend whose reads share one opening runs them side
+        by side (``FileStore``). Not to be called inside a read of the same store: a writer waiting
+        between the two would wait for the one while the other waits for it.
+        """
+        with self.read() as con:
+            return [work(con) for work in works]
 
     @abc.abstractmethod
     def _read(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:

@@ -25,7 +25,9 @@ import gc
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -39,6 +41,7 @@ from tracker.store.base import (
     Decide,
     Fill,
     Store,
+    T,
     Work,
     in_transaction,
     prepare,
@@ -372,6 +375,12 @@ class _Readers:
             self._timer = None
 
 
+# The threads that help ``FileStore.read_each`` (besides the caller's own): one fewer than the cores, as
+# each query's own work also runs on DuckDB's threads; at most three.
+HELPERS = max(1, min(3, (os.cpu_count() or 2) - 1))
+HELPER_THREAD = "tracker-read"
+_HELPER_POOL = ThreadPoolExecutor(max_workers=HELPERS, thread_name_prefix=HELPER_THREAD)
+
 _READERS: dict[Path, _Readers] = {}
 _READERS_LOCK = threading.Lock()
 
@@ -452,6 +461,62 @@ class FileStore(Store):
             finally:
                 queries.forget(con)
                 readers.release(view, con)  # before the lock: a writer holding it finds no read of ours open
+
+    def read_each(self, works: Sequence[Work[T]]) -> list[T]:
+        """What each ``work(con)`` gives, in order: side by side on cursors of one opening of the file,
+        under one shared lock, so that all of them read one state of it.
+
+        A query at 70 sites is mostly DuckDB planning and starting it, in one thread, so two queries at
+        once take little longer than one. The calling thread takes works in turn with ``HELPERS`` threads
+        of this process; a helper busy with another caller's works is not waited for (the caller does
+        them itself). The first error, in the order of ``works``, is raised once all have ended.
+        """
+        works = list(works)
+        if len(works) < 2:
+            return super().read_each(works)
+        if not self.path.exists():
+            raise TrackerError(f"There is no database at {self.path}.")
+        with flock(self._gate, fcntl.LOCK_EX, base.READ_WAIT_S, "writing"):
+            pass
+        with flock(self._lock, fcntl.LOCK_SH, base.READ_WAIT_S, "writing"):
+            readers = _readers(self.path)
+            todo = deque(enumerate(works))
+            results: list = [None] * len(works)
+            errors: dict[int, BaseException] = {}
+
+            def take_turns(con: duckdb.DuckDBPyConnection) -> None:
+                while True:
+                    try:
+                        i, work = todo.popleft()
+                    except IndexError:
+                        return
+                    try:
+                        results[i] = work(con)
+                    except BaseException as exc:  # noqa: BLE001 - raised below, once every work has ended
+                        errors[i] = exc
+
+            held: list[tuple[_View, duckdb.DuckDBPyConnection]] = []
+            try:
+                try:
+                    for _ in range(1 + min(HELPERS, len(works) - 1)):
+                        held.append(readers.acquire())  # one view: the lock keeps every writer out
+                except duckdb.Error as exc:
+                    raise unreadable(f"The database {self.path.name}", exc) from exc
+                helping = [_HELPER_POOL.submit(take_turns, con) for _, con in held[1:]]
+                take_turns(held[0][1])
+                for helper in helping:
+                    if not helper.cancel():  # started: it is doing one of these works
+                        helper.result()
+            finally:
+                for view, con in held:
+                    queries.forget(con)
+                    readers.release(view, con)
+        if errors:
+            first = errors[min(errors)]
+            if isinstance(first, duckdb.Error):
+                raise unreadable(f"The database {self.path.name}", first) from first
+            raise first
+        return results
 
     @contextmanager
     def exclusive(self, wait_s: float | None = None) -> Iterator[None]:
