@@ -38,7 +38,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks"), str(ROOT / "tests")]
 import bench_scale  # noqa: E402
 from private_postgres import PrivatePostgres  # noqa: E402
 
-from tracker import demo, flags, queries  # noqa: E402
+from tracker import demo, flags  # noqa: E402
 from tracker.browser import CHROMIUM_ARGS, chromium_path, dashboard_server  # noqa: E402
 from tracker.ingest import ingest_bytes  # noqa: E402
 from tracker.store import FileStore, Store, locate  # noqa: E402
@@ -66,12 +66,10 @@ def build(store: Store, sites: int | None, months: int) -> float:
     return time.perf_counter() - started
 
 
-def replay(store: Store, calls: list[tuple[str, dict]]) -> float:
-    """Seconds to run a page's queries once, each in a read of its own (as the page's cache misses are)."""
+def replay(store: Store, calls: list[bench_scale.Call]) -> float:
+    """Seconds to run a page's queries once, each in a read of its own, as the page runs them (bench_scale.replay)."""
     started = time.perf_counter()
-    for name, params in calls:
-        with store.read() as con:
-            queries.execute(con, name, **params).fetchall()
+    bench_scale.replay(store, calls)
     return time.perf_counter() - started
 
 

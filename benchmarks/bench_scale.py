@@ -36,12 +36,16 @@ import shutil
 import statistics
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from pages._shared import AHEAD_THREAD, finish_ahead  # noqa: E402
 from tracker import contract, demo, flags, queries  # noqa: E402
 from tracker.browser import (  # noqa: E402
     CHROMIUM_ARGS,
@@ -55,7 +59,7 @@ from tracker.browser import (  # noqa: E402
 )
 from tracker.ingest import ingest_bytes  # noqa: E402
 from tracker.store import FileStore, Store, open_store, programme_config  # noqa: E402
-from tracker.store.file import spare_ready  # noqa: E402
+from tracker.store.file import HELPER_THREAD, HELPERS, spare_ready  # noqa: E402
 
 PAGES = {
     "overview": ("pages/overview.py", "/"),
@@ -167,37 +171,71 @@ def run_page(page: str, as_of: dt.date, site: str, before=None):
     return at
 
 
+class Call(NamedTuple):
+    """One query a page ran: its name and parameters, and whether a thread beside the page's script ran it
+    (``ui.ahead``, ``FileStore.read_each``)."""
+
+    name: str
+    params: dict
+    beside: bool
+
+
+BESIDE_THREADS = (AHEAD_THREAD, HELPER_THREAD)
+
+
 def record_sql(page: str, as_of: dt.date, site: str):
-    """The queries a page runs with empty caches, as (name, parameters); and the page as drawn."""
+    """The queries a page runs with empty caches (``Call``s, in the order they began); and the page as drawn."""
     import streamlit as st
 
-    calls: list[tuple[str, dict]] = []
+    calls: list[Call] = []
     original = queries.execute
 
     def recording(con, name, **params):
         if not name.startswith("judged/"):  # the memo's own (tracker/judged.py): a replay makes them as it goes
-            calls.append((name, params))
+            beside = threading.current_thread().name.startswith(BESIDE_THREADS)
+            calls.append(Call(name, params, beside))
         return original(con, name, **params)
 
     def start():
+        finish_ahead()  # what the entry point's first run began is not this page's
         st.cache_data.clear()
         queries.execute = recording
 
     try:
         at = run_page(page, as_of, site, before=start)
+        finish_ahead()
     finally:
         queries.execute = original
     return calls, at
 
 
-def time_sql(store: Store, calls: list[tuple[str, dict]]) -> dict:
+def replay(store: Store, calls: list[Call]) -> None:
+    """A page's queries, each in a read of its own, as the page's cache misses take them: those the page's
+    script ran, one after another; those threads beside it ran, on as many threads, from the start (the
+    page starts them as it opens)."""
+    beside = [c for c in calls if c.beside]
+
+    def run(call: Call) -> None:
+        with store.read() as con:
+            queries.execute(con, call.name, **call.params).fetchall()
+
+    with ThreadPoolExecutor(max_workers=HELPERS) as pool:
+        started = [pool.submit(run, c) for c in beside]
+        for call in calls:
+            if not call.beside:
+                run(call)
+        for future in started:
+            future.result()
+
+
+def time_sql(store: Store, calls: list[Call]) -> dict:
     """The page's queries replayed on one open connection, and cold: with the connections the first
     visitor after a load waits for, the store's process-wide opening closed first (a file's reads
     then share one opening, ``_Readers``; a lake's page run shares one connection, ``shared_reads``)."""
 
-    def replay(con):
-        for name, params in calls:
-            queries.execute(con, name, **params).fetchall()
+    def warm_replay(con):
+        for call in calls:
+            queries.execute(con, call.name, **call.params).fetchall()
 
     def cold() -> float:
         # What a load leaves, untimed: the load closed the opening (a writer does), and the server made
@@ -206,14 +244,12 @@ def time_sql(store: Store, calls: list[tuple[str, dict]]) -> dict:
         spare_ready()
         started = time.perf_counter()
         with store.shared_reads():
-            for name, params in calls:
-                with store.read() as con:
-                    queries.execute(con, name, **params).fetchall()
+            replay(store, calls)
         return time.perf_counter() - started
 
     store.keep_openings_ready()  # as the dashboard server does (pages/_shared.py)
     with store.read() as con:
-        warm = median_time(lambda: replay(con))
+        warm = median_time(lambda: warm_replay(con))
     return {"sql_s": warm, "cold_s": median_of(cold)}
 
 

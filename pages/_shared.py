@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import logging
 import os
 import runpy
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,12 +21,15 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from pages._startup import NoPageToShowOn
 from tracker import queries
 from tracker.config import Config, current, with_programme
 from tracker.errors import TrackerError
 from tracker.store import Store, read_meta
+from tracker.store.file import HELPERS
 
 ALL = "All"
+log = logging.getLogger(__name__)
 
 # Altair checks every part of a chart against the Vega-Lite schema as it is made, and the whole
 # chart again when it is drawn. The first is for tracebacks while writing a chart; it was a third
@@ -70,6 +76,63 @@ def one_connection() -> Iterator[None]:
     (A file's reads share one opening of it in any case: tracker/store/file.py.)"""
     with store().shared_reads():
         yield
+
+
+# Parts of a page worked out beside its script (``ahead``), by as many threads as a file's reads have helpers.
+AHEAD_THREAD = "page ahead"
+_ahead_pool = ThreadPoolExecutor(max_workers=HELPERS, thread_name_prefix=AHEAD_THREAD)
+_ahead_started: set[Future] = set()
+_ahead_done: OrderedDict[tuple, None] = OrderedDict()  # the views worked out ahead, by version of the data
+_ahead_lock = threading.Lock()
+NoPageToShowOn.for_threads(AHEAD_THREAD)
+
+
+def ahead(view: tuple, *parts: Callable[[], object]) -> None:
+    """Start working out ``parts`` of a page (each a call of a cached loader its script makes further down)
+    beside the script, into the same caches: when the script gets to one, it finds it done, or waits for
+    the thread working it out (Streamlit works a cached value out once), or works it out itself if no
+    thread has begun it. Once per ``view`` (the page and what it shows) and version of the data: a rerun
+    of the same view finds its parts cached.
+
+    A query at 70 sites is mostly DuckDB planning it in one thread, so a page's queries take little longer
+    two at a time than one. Only where reads share an opening (a file): on a lake each thread would open a
+    connection of its own, costlier than the queries it would overlap. A part that fails here is left to
+    the script, whose own call says what is wrong.
+    """
+    if store().shares_reads:
+        return
+    key = (view, store().version())
+    with _ahead_lock:
+        if key in _ahead_done:
+            _ahead_done.move_to_end(key)
+            return
+        _ahead_done[key] = None
+        while len(_ahead_done) > 1024:
+            _ahead_done.popitem(last=False)
+    for part in parts:
+        future = _ahead_pool.submit(_quietly, part)
+        with _ahead_lock:
+            _ahead_started.add(future)
+        future.add_done_callback(_forget_started)
+
+
+def _quietly(part: Callable[[], object]) -> None:
+    try:
+        part()
+    except Exception:  # the script's own call of the part raises it again, on the page
+        log.debug("working out part of a page ahead failed", exc_info=True)
+
+
+def _forget_started(future: Future) -> None:
+    with _ahead_lock:
+        _ahead_started.discard(future)
+
+
+def finish_ahead(timeout_s: float = 60.0) -> None:
+    """Wait for the parts of pages being worked out ahead (tests: none outlives the test that began it)."""
+    with _ahead_lock:
+        started = list(_ahead_started)
+    wait(started, timeout=timeout_s)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)

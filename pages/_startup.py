@@ -25,15 +25,25 @@ THREAD = "getting ready"  # the thread's name (the log filter below keys on it)
 log = logging.getLogger(__name__)
 
 
-class _NoPageToShowOn(logging.Filter):
+class NoPageToShowOn(logging.Filter):
     """Streamlit warns when a cached function's spinner ("Preparing the database…") has no page run to show
-    on, which is the point of this thread; the warning is dropped for it alone."""
+    on, which is the point of a thread that works out a page's data beside it or before it; the warning is
+    dropped for the threads whose names start with ``prefix`` alone."""
+
+    def __init__(self, prefix: str):
+        super().__init__()
+        self.prefix = prefix
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return record.threadName != THREAD
+        return not record.threadName.startswith(self.prefix)
+
+    @classmethod
+    def for_threads(cls, prefix: str) -> None:
+        """Drop the warning for the threads whose names start with ``prefix``."""
+        logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(cls(prefix))
 
 
-logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_NoPageToShowOn())
+NoPageToShowOn.for_threads(THREAD)
 
 
 @contextlib.asynccontextmanager

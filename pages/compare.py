@@ -20,6 +20,12 @@ st.caption(
 )
 ui.demo_banner()
 
+
+def load_regions():
+    return ui.frame("region_rollup", as_of=f["as_of"], cohort=f["cohort"])
+
+
+ui.ahead(("compare", *f.items()), load_regions, lambda: ui.target_notes(f["as_of"]))
 sites = ui.frame("site_comparison", **f)
 
 with st.container(horizontal=True):
@@ -130,7 +136,7 @@ with left:
         clicked(charts.draw(charts.infrastructure_scatter(shown, pick=pick), key="compare_scatter", on_select="rerun"))
 with right:
     st.subheader("Regions")
-    regions = ui.frame("region_rollup", as_of=f["as_of"], cohort=f["cohort"])
+    regions = load_regions()
     st.caption("Sites in each region by status (withdrawn sites left out).")
     charts.draw(charts.regions(regions))
 

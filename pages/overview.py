@@ -13,6 +13,7 @@ ui.ensure_router()
 
 f = ui.filters()
 before = {**f, "as_of": ui.previous_month(f["as_of"])}
+ui.ahead(("overview", *f.items()), lambda: views.overview_returns(f), lambda: views.overview_trend(f))
 headlines = views.overview_headline(f)
 now, then = headlines.iloc[0], headlines.iloc[1]
 

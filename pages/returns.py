@@ -19,13 +19,32 @@ st.caption(
 )
 ui.demo_banner()
 
+
+def load_sites() -> pd.DataFrame:
+    return ui.frame("site_latest", **f)
+
+
+def load_missing() -> pd.DataFrame:
+    return ui.frame("returns_missing", **f)
+
+
+def load_warnings() -> pd.DataFrame:
+    return ui.frame("data_quality_warnings", **f, site_code=None)
+
+
+def load_log() -> pd.DataFrame:
+    return ui.frame("load_log_recent", limit=500)
+
+
+# every tab's content is sent with the page
+ui.ahead(("returns", *f.items()), load_sites, load_missing, load_warnings, load_log)
 summary = ui.frame("returns_summary", **f).iloc[0]
 GRID_SITES = 75  # sites on one page of the grid (the pilot's 70 fit on one)
 
 tabs = st.tabs(["Completeness", "Chase list", "Data-quality warnings", "Load log", "Upload returns"])
 
 with tabs[0]:
-    owing = ui.frame("site_latest", **f)
+    owing = load_sites()
     owing = owing[owing.go_live <= pd.Timestamp(f["as_of"])]
     if owing.empty:
         st.info("No returns are due as of this date.")
@@ -52,7 +71,7 @@ with tabs[0]:
         )
 
 with tabs[1]:
-    missing = ui.frame("returns_missing", **f)
+    missing = load_missing()
     if missing.empty:
         st.success("Every return that is due has been received.", icon=":material/check_circle:")
     else:
@@ -84,7 +103,7 @@ with tabs[1]:
         )
 
 with tabs[2]:
-    warnings = ui.frame("data_quality_warnings", **f, site_code=None)
+    warnings = load_warnings()
     if warnings.empty:
         st.write("No data-quality warnings on the returns that count.")
     else:
@@ -108,7 +127,7 @@ with tabs[2]:
         ui.download(warnings, f"warnings_{f['as_of']}.csv", key="returns_warnings_download")
 
 with tabs[3]:
-    log = ui.frame("load_log_recent", limit=500)
+    log = load_log()
     st.caption(
         "Every file or command that tried to change the data, newest first (the last 500). Times are the server's."
     )

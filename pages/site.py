@@ -33,7 +33,21 @@ st.query_params["site"] = st.session_state["site_url"] = code
 site = register.set_index("site_code").loc[code]
 ui.demo_banner()
 
-rebaselined = ui.target_notes(f["as_of"])
+# What the page reads for this site further down, worked out beside the script from here on (ui.ahead).
+everywhere = {"as_of": f["as_of"], "region": None, "cohort": None}
+parts = {
+    "flags": lambda: ui.frame("site_flags", **everywhere),
+    "history": lambda: ui.frame("site_flag_history", as_of=f["as_of"], site_code=code),
+    "series": lambda: ui.frame("site_series", as_of=f["as_of"], site_code=code),
+    "trajectory": lambda: ui.frame("site_trajectory", as_of=f["as_of"], site_code=code),
+    "versions": lambda: ui.frame("return_versions", as_of=f["as_of"], site_code=code),
+    "notes": lambda: ui.frame("flag_notes", site_code=code),
+    "warnings": lambda: ui.frame("data_quality_warnings", **everywhere, site_code=code),
+    "register": lambda: ui.register_history(code),
+    "targets": lambda: ui.target_notes(f["as_of"]),
+}
+ui.ahead(("site", code, f["as_of"]), *parts.values())
+rebaselined = parts["targets"]()
 status = ui.frames_at("site_status", [f["as_of"]], region=None, cohort=None)[0].set_index("site_code").loc[code]
 icon = ui.STATUS_ICONS[status.status]
 st.markdown(
@@ -63,9 +77,9 @@ cols[2].metric("With a budget", f"{int(site.budgets_total):,}")
 cols[3].metric("Care spend to date", ui.gbp(site.spend_care_to_date_gbp))
 cols[4].metric("Infrastructure spend to date", ui.gbp(site.spend_infrastructure_to_date_gbp))
 
-raised = ui.frame("site_flags", as_of=f["as_of"], region=None, cohort=None)
+raised = parts["flags"]()
 raised = raised[raised.site_code == code]
-notes = ui.frame("flag_notes", site_code=code)
+notes = parts["notes"]()
 if raised.empty:
     st.success(f"No flags as of {ui.uk_date(f['as_of'])}.", icon=":material/check_circle:")
 for row, note in zip(raised.itertuples(), notes_beside(raised, notes), strict=True):
@@ -80,18 +94,18 @@ if not raised.empty and not ui.printing():
     with st.expander("Record a follow-up on a flag", icon=":material/edit_note:"):
         widgets.follow_up_form(raised, f["as_of"], key="site_note", name_sites=False)
 
-series = ui.frame("site_series", as_of=f["as_of"], site_code=code)
+series = parts["series"]()
 if series.empty:
     st.info("No return from this site is known as of this date.")
 else:
     left, right = st.columns(2)
     # month by month with the target in effect then: a re-baselined target bends the line where it took effect
-    trajectory = ui.frame("site_trajectory", as_of=f["as_of"], site_code=code)
+    trajectory = parts["trajectory"]()
     charts.draw(charts.site_recruitment(series, trajectory, site.site_name), left)
     charts.draw(charts.budgets_by_type(series, "period_end"), right)
     charts.draw(charts.spend_by_month(series, "period_end", title="Spend by month", side_by_side=True))
 
-history = ui.frame("site_flag_history", as_of=f["as_of"], site_code=code)
+history = parts["history"]()
 st.subheader("Flag history")
 if history.empty:
     st.write("This site has never been flagged up to this date.")
@@ -114,7 +128,7 @@ with tabs[0]:
         st.markdown(f"**{row.period_end:%B %Y}** (sent {ui.uk_date(row.submitted_on)})")
         st.text(row.commentary)  # plain text: never rendered as markup
 with tabs[1]:
-    versions = ui.frame("return_versions", as_of=f["as_of"], site_code=code)
+    versions = parts["versions"]()
     st.dataframe(
         versions,
         hide_index=True,
@@ -140,7 +154,7 @@ with tabs[1]:
         key="site_versions",
     )
 with tabs[2]:
-    warnings = ui.frame("data_quality_warnings", as_of=f["as_of"], region=None, cohort=None, site_code=code)
+    warnings = parts["warnings"]()
     if warnings.empty:
         st.write("No data-quality warnings on the returns that count.")
     else:
@@ -174,7 +188,7 @@ with tabs[3]:
             key="site_notes",
         )
 with tabs[4]:
-    changes = ui.register_history(code)
+    changes = parts["register"]()
     st.caption(
         "Every version of this site's register entry, newest recorded first. A change takes effect from its "
         "date and never moves an earlier date's view; a correction fixes a mistake on every date."

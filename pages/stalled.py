@@ -15,8 +15,20 @@ st.title("Stalled sites")
 st.caption(f"As of **{ui.uk_date(f['as_of'])}**; changes since {ui.uk_date(before['as_of'])}.")
 ui.demo_banner()
 
+
+def load_notes() -> pd.DataFrame:
+    return ui.frame("flag_notes", site_code=None)
+
+
+def load_changes() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The changes since the month before: the statuses on both days (the counts below read today's) and the
+    flags a month before."""
+    return ui.changes(f, before)
+
+
+ui.ahead(("stalled", *f.items()), load_changes, load_notes)
 raised = ui.frame("site_flags", **f)
-notes = ui.frame("flag_notes", site_code=None)
+notes = load_notes()
 status_now = ui.frames_at("site_status", [f["as_of"], before["as_of"]], region=f["region"], cohort=f["cohort"])[0]
 
 counts = status_now.status.value_counts()
@@ -63,7 +75,7 @@ else:
         )
 
 st.subheader(f"What changed since {ui.uk_date(before['as_of'])}")
-changes, new_flags, cleared = ui.changes(f, before)
+changes, new_flags, cleared = load_changes()
 left, right = st.columns(2)
 with left:
     st.markdown("**Sites whose status changed**")

@@ -427,9 +427,13 @@ def finish_prefetches() -> None:
 
 @pytest.fixture(autouse=True)
 def _files_let_go() -> Iterator[None]:
-    """Close the test's openings of DuckDB files when it ends (each would otherwise stay for a minute), and
-    let the spare opening a page under AppTest asked for be made before the next test begins."""
+    """Close the test's openings of DuckDB files when it ends (each would otherwise stay for a minute), once
+    the parts of pages being worked out beside a page under AppTest have ended (pages/_shared.py ``ahead``),
+    and let the spare opening such a page asked for be made before the next test begins."""
     yield
+    shared = sys.modules.get("pages._shared")  # imported by a test that ran a page
+    if shared is not None:
+        shared.finish_ahead()
     file_store.close_all()
     file_store.spare_ready()
 

@@ -101,6 +101,50 @@ def test_a_new_servers_first_visitor_finds_the_overview_worked_out(demo_copy, mo
         assert {"programme_headline", "returns_summary", "programme_trend", "rule_history"} <= set(asked)
 
 
+@pytest.mark.parametrize("page", ["overview", "compare", "stalled", "site", "returns"])
+def test_a_page_works_out_what_it_reads_further_down_beside_its_script_once_per_view(demo_copy, monkeypatch, page):
+    # A page's queries at 70 sites are mostly DuckDB planning each in one thread: on a file, each page
+    # starts the parts it reads further down in a thread beside its script (pages/_shared.py ``ahead``),
+    # once for a view of one version of the data; what it shows is the same (the other tests check it).
+    import threading
+
+    from pages import _shared
+    from tracker import queries
+
+    ran = []
+    real = queries.frame
+    monkeypatch.setattr(
+        queries,
+        "frame",
+        lambda con, name, **params: ran.append((name, threading.current_thread().name)) or real(con, name, **params),
+    )
+    at = open_page("pages/overview.py" if page == "overview" else f"pages/{page}.py", as_of="2010-11-30")
+    _shared.finish_ahead()
+    assert not at.exception
+    beside = {name for name, thread in ran if thread.startswith(_shared.AHEAD_THREAD)}
+    assert beside, ran  # some of the page's queries ran beside it
+    assert {name for name, thread in ran if not thread.startswith(_shared.AHEAD_THREAD)} - beside  # and some in it
+
+    started = []
+    monkeypatch.setattr(_shared._ahead_pool, "submit", lambda *a: started.append(a) or _shared.Future())
+    at.run()  # the same view again: its parts are in the caches already
+    assert not at.exception
+    assert started == []
+
+
+def test_nothing_is_worked_out_beside_a_page_where_each_thread_would_open_a_connection_of_its_own(monkeypatch):
+    from pages import _shared
+
+    class Lake:  # a store whose reads each open a connection unless they share one (a lake)
+        shares_reads = True
+
+    monkeypatch.setattr(_shared, "store", Lake)
+    asked = []
+    _shared.ahead(("overview",), lambda: asked.append("part"))
+    _shared.finish_ahead()
+    assert asked == []
+
+
 @pytest.mark.parametrize("prefetch", [True, False], ids=["prefetched", "off"])
 def test_overview_has_the_other_regions_ready_before_one_is_chosen(demo_copy, monkeypatch, prefetch):
     from pages import _prefetch, _shared
