@@ -59,7 +59,7 @@ from tracker.browser import (  # noqa: E402
 )
 from tracker.ingest import ingest_bytes  # noqa: E402
 from tracker.store import FileStore, Store, open_store, programme_config  # noqa: E402
-from tracker.store.file import HELPER_THREAD, HELPERS, spare_ready  # noqa: E402
+from tracker.store.file import HELPER_THREAD, spare_ready  # noqa: E402
 
 PAGES = {
     "overview": ("pages/overview.py", "/"),
@@ -211,16 +211,20 @@ def record_sql(page: str, as_of: dt.date, site: str):
 
 def replay(store: Store, calls: list[Call]) -> None:
     """A page's queries, each in a read of its own, as the page's cache misses take them: those the page's
-    script ran, one after another; those threads beside it ran, on as many threads, from the start (the
-    page starts them as it opens)."""
-    beside = [c for c in calls if c.beside]
+    script ran, one after another; those threads beside it ran, on as many threads as the store has
+    helpers, from the start (the page starts them as it opens). A store without helpers (a lake) runs
+    nothing beside a page: there every query is replayed in turn."""
 
     def run(call: Call) -> None:
         with store.read() as con:
             queries.execute(con, call.name, **call.params).fetchall()
 
-    with ThreadPoolExecutor(max_workers=HELPERS) as pool:
-        started = [pool.submit(run, c) for c in beside]
+    if not store.helpers:
+        for call in calls:
+            run(call)
+        return
+    with ThreadPoolExecutor(max_workers=store.helpers) as pool:
+        started = [pool.submit(run, c) for c in calls if c.beside]
         for call in calls:
             if not call.beside:
                 run(call)

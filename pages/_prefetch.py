@@ -26,6 +26,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from pages import _shared as ui
+from pages._quiet import quiet
 
 # After the run that asked: its page is drawn by then, and its user reading it. A first visit's browser
 # (on the server's own machine, in the default set-up) was still drawing 1 s after the run ended, and the
@@ -33,6 +34,7 @@ from pages import _shared as ui
 DELAY_S = 3.0
 BUDGET_S = 5.0  # of work per view at most (at 10,000 sites a region's three queries take about 0.4 s)
 THREAD = "prefetch {page}"  # the thread's name (tests wait for it)
+quiet(THREAD.format(page=""))
 _KEPT = 1024  # views remembered as done, the least recently asked for forgotten first
 
 _lock = threading.Lock()

@@ -21,12 +21,11 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from pages._startup import NoPageToShowOn
+from pages._quiet import quiet
 from tracker import queries
 from tracker.config import Config, current, with_programme
 from tracker.errors import TrackerError
 from tracker.store import Store, read_meta
-from tracker.store.file import HELPERS
 
 ALL = "All"
 log = logging.getLogger(__name__)
@@ -78,28 +77,31 @@ def one_connection() -> Iterator[None]:
         yield
 
 
-# Parts of a page worked out beside its script (``ahead``), by as many threads as a file's reads have helpers.
+# Parts of a page worked out beside its script (``ahead``): as many threads as the store has helpers.
 AHEAD_THREAD = "page ahead"
-_ahead_pool = ThreadPoolExecutor(max_workers=HELPERS, thread_name_prefix=AHEAD_THREAD)
+_ahead_pool: ThreadPoolExecutor | None = None
 _ahead_started: set[Future] = set()
 _ahead_done: OrderedDict[tuple, None] = OrderedDict()  # the views worked out ahead, by version of the data
 _ahead_lock = threading.Lock()
-NoPageToShowOn.for_threads(AHEAD_THREAD)
+quiet(AHEAD_THREAD)
 
 
 def ahead(view: tuple, *parts: Callable[[], object]) -> None:
-    """Start working out ``parts`` of a page (each a call of a cached loader its script makes further down)
-    beside the script, into the same caches: when the script gets to one, it finds it done, or waits for
-    the thread working it out (Streamlit works a cached value out once), or works it out itself if no
-    thread has begun it. Once per ``view`` (the page and what it shows) and version of the data: a rerun
-    of the same view finds its parts cached.
+    """Start working out ``parts`` of a page (each a call of a cached loader its script makes further down,
+    in the order it makes them) beside the script, into the same caches: when the script gets to one, it
+    finds it done, or waits for the thread working it out (Streamlit works a cached value out once), or
+    works it out itself if no thread has begun it. Once per ``view`` (the page and what it shows) and
+    version of the data: a rerun of the same view finds its parts cached.
 
-    A query at 70 sites is mostly DuckDB planning it in one thread, so a page's queries take little longer
-    two at a time than one. Only where reads share an opening (a file): on a lake each thread would open a
-    connection of its own, costlier than the queries it would overlap. A part that fails here is left to
-    the script, whose own call says what is wrong.
+    A query at 70 sites is mostly DuckDB's fixed cost of planning and starting it, much of it in one
+    thread, so two at once overlap part of it. Only on a store with ``helpers`` (a file, whose reads share
+    one opening): on a lake each thread would open a connection of its own, dearer than the queries it
+    would overlap. A part that fails here is left to the script, whose own call says what is wrong. Parts
+    of a view its user has left still run (a few queries; the view is cached if they come back).
     """
-    if store().shares_reads:
+    global _ahead_pool
+    helpers = store().helpers
+    if not helpers:
         return
     key = (view, store().version())
     with _ahead_lock:
@@ -109,8 +111,11 @@ def ahead(view: tuple, *parts: Callable[[], object]) -> None:
         _ahead_done[key] = None
         while len(_ahead_done) > 1024:
             _ahead_done.popitem(last=False)
+        if _ahead_pool is None:
+            _ahead_pool = ThreadPoolExecutor(max_workers=helpers, thread_name_prefix=AHEAD_THREAD)
+        pool = _ahead_pool
     for part in parts:
-        future = _ahead_pool.submit(_quietly, part)
+        future = pool.submit(_quietly, part)
         with _ahead_lock:
             _ahead_started.add(future)
         future.add_done_callback(_forget_started)
@@ -200,7 +205,8 @@ def _meta(version: str) -> dict:
 def _settings(version: str, day: dt.date | None) -> Config:
     # as tracker.store.programme_config, from what every page has read already (no query of its own)
     cfg = with_programme(current(), _meta(version)["stored"])
-    return cfg if rule_history().empty else rules_in_force(day or dt.date.today()).applied_to(cfg)
+    versions = _frame("rule_history", version, ())
+    return cfg if versions.empty else _rules(version, day or dt.date.today()).applied_to(cfg)
 
 
 def settings(day: dt.date | None = None) -> Config:
@@ -213,7 +219,7 @@ def settings(day: dt.date | None = None) -> Config:
 def _rules(version: str, day: dt.date):
     from tracker import rules
 
-    return rules.in_force_on(rule_history(), day)
+    return rules.in_force_on(_frame("rule_history", version, ()), day)
 
 
 def rules_in_force(day: dt.date):

@@ -21,29 +21,13 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 
-THREAD = "getting ready"  # the thread's name (the log filter below keys on it)
+from pages._quiet import quiet
+
+THREAD = "getting ready"  # the thread's name (its log filter keys on it)
 log = logging.getLogger(__name__)
 
 
-class NoPageToShowOn(logging.Filter):
-    """Streamlit warns when a cached function's spinner ("Preparing the database…") has no page run to show
-    on, which is the point of a thread that works out a page's data beside it or before it; the warning is
-    dropped for the threads whose names start with ``prefix`` alone."""
-
-    def __init__(self, prefix: str):
-        super().__init__()
-        self.prefix = prefix
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not record.threadName.startswith(self.prefix)
-
-    @classmethod
-    def for_threads(cls, prefix: str) -> None:
-        """Drop the warning for the threads whose names start with ``prefix``."""
-        logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(cls(prefix))
-
-
-NoPageToShowOn.for_threads(THREAD)
+quiet(THREAD)
 
 
 @contextlib.asynccontextmanager

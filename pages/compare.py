@@ -25,7 +25,7 @@ def load_regions():
     return ui.frame("region_rollup", as_of=f["as_of"], cohort=f["cohort"])
 
 
-ui.ahead(("compare", *f.items()), load_regions, lambda: ui.target_notes(f["as_of"]))
+ui.ahead(("compare", *f.items()), lambda: ui.target_notes(f["as_of"]), load_regions)  # in the order read below
 sites = ui.frame("site_comparison", **f)
 
 with st.container(horizontal=True):

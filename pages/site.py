@@ -33,21 +33,21 @@ st.query_params["site"] = st.session_state["site_url"] = code
 site = register.set_index("site_code").loc[code]
 ui.demo_banner()
 
-# What the page reads for this site further down, worked out beside the script from here on (ui.ahead).
+# What the page reads for this site further down, in that order, worked out beside the script (ui.ahead)
+# while it reads the re-baselined targets and the statuses it needs first.
 everywhere = {"as_of": f["as_of"], "region": None, "cohort": None}
 parts = {
     "flags": lambda: ui.frame("site_flags", **everywhere),
-    "history": lambda: ui.frame("site_flag_history", as_of=f["as_of"], site_code=code),
+    "notes": lambda: ui.frame("flag_notes", site_code=code),
     "series": lambda: ui.frame("site_series", as_of=f["as_of"], site_code=code),
     "trajectory": lambda: ui.frame("site_trajectory", as_of=f["as_of"], site_code=code),
+    "history": lambda: ui.frame("site_flag_history", as_of=f["as_of"], site_code=code),
     "versions": lambda: ui.frame("return_versions", as_of=f["as_of"], site_code=code),
-    "notes": lambda: ui.frame("flag_notes", site_code=code),
     "warnings": lambda: ui.frame("data_quality_warnings", **everywhere, site_code=code),
     "register": lambda: ui.register_history(code),
-    "targets": lambda: ui.target_notes(f["as_of"]),
 }
 ui.ahead(("site", code, f["as_of"]), *parts.values())
-rebaselined = parts["targets"]()
+rebaselined = ui.target_notes(f["as_of"])
 status = ui.frames_at("site_status", [f["as_of"]], region=None, cohort=None)[0].set_index("site_code").loc[code]
 icon = ui.STATUS_ICONS[status.status]
 st.markdown(

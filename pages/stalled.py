@@ -26,7 +26,7 @@ def load_changes() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     return ui.changes(f, before)
 
 
-ui.ahead(("stalled", *f.items()), load_changes, load_notes)
+ui.ahead(("stalled", *f.items()), load_notes, load_changes)  # in the order read below
 raised = ui.frame("site_flags", **f)
 notes = load_notes()
 status_now = ui.frames_at("site_status", [f["as_of"], before["as_of"]], region=f["region"], cohort=f["cohort"])[0]

@@ -167,3 +167,25 @@ def test_a_register_change_rederives_everything(store, tmp_path):
     )
     assert result.ok, result.problems
     assert integrity.check(store) == []
+
+
+def test_the_rules_picked_from_the_history_are_those_the_flag_macros_read_on_every_boundary_day(store):
+    # The pages pick the rules in force on a day from the rule history (tracker.rules.in_force_on); the flag
+    # macros read them through rules_on. They must agree on each side of every change, including a change
+    # recorded later for a day another already took effect on (the later one counts from that day).
+    first, second = dt.date(2010, 7, 1), dt.date(2010, 10, 1)
+    for values, day in (
+        ({"plateau_returns": 2}, first),
+        ({"plateau_returns": 4}, second),
+        ({"plateau_returns": 5}, first),
+    ):
+        assert rules.record_change(store, values, reason="board decision", effective_from=day, user="t").ok
+    one_day = dt.timedelta(days=1)
+    days = [dt.date(1900, 1, 1), first - one_day, first, first + one_day, second - one_day, second, dt.date(2100, 1, 1)]
+    with store.read() as con:
+        versions = rules.history(con)
+        for day in days:
+            by_sql = con.execute("select version_id from rules_on($d)", {"d": day}).fetchone()[0]
+            assert rules.in_force_on(versions, day).version_id == by_sql, day
+        assert rules.in_force_on(versions, first).values["plateau_returns"] == 5  # recorded last for that day
+        assert rules.in_force_on(versions, second).values["plateau_returns"] == 4

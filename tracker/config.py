@@ -125,6 +125,18 @@ RULE_THRESHOLDS = (
 RULE_NAMES = (*RULE_WINDOW, *RULE_THRESHOLDS)
 
 
+def with_rules(cfg: Config, values: Mapping[str, object]) -> Config:
+    """The settings with one version of the rules' window, due day and flag thresholds (``values``, by
+    RULE_NAMES) in place of tracker.toml's."""
+    return replace(
+        cfg,
+        start=values["programme_start"],
+        end=values["programme_end"],
+        return_due_day=int(values["return_due_day"]),
+        flags={name: values[name] for name in RULE_THRESHOLDS},
+    )
+
+
 def rule_values(cfg: Config) -> dict[str, object]:
     """A new database's first rules: tracker.toml's window, due day and [flags] (with its own window)."""
     return {"programme_start": cfg.start, "programme_end": cfg.end, "return_due_day": cfg.return_due_day, **cfg.flags}

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
@@ -21,7 +21,7 @@ import pandas as pd
 from tracker import derived, queries
 from tracker.config import RULE_NAMES as NAMES
 from tracker.config import RULE_THRESHOLDS as THRESHOLDS
-from tracker.config import Config
+from tracker.config import Config, with_rules
 from tracker.errors import Problem, TrackerError
 from tracker.history import Version, change
 from tracker.ingest import FileResult, current_user, next_ids, record_load
@@ -55,13 +55,7 @@ class Rules:
 
     def applied_to(self, cfg: Config) -> Config:
         """The settings with this version's window, due day and thresholds in place of tracker.toml's."""
-        return replace(
-            cfg,
-            start=self.values["programme_start"],
-            end=self.values["programme_end"],
-            return_due_day=int(self.values["return_due_day"]),
-            flags=self.thresholds,
-        )
+        return with_rules(cfg, self.values)
 
 
 def _insert(

@@ -37,6 +37,9 @@ class Store(abc.ABC):
     is_default: bool = False
     #: Whether reads inside ``shared_reads`` share one connection (a store whose readers hold no lock).
     shares_reads: bool = True
+    #: How many threads of this process may read beside a caller (``read_each``; a page's parts worked out
+    #: ahead): none where each thread would open a connection of its own, dearer than the queries it overlaps.
+    helpers: int = 0
 
     @abc.abstractmethod
     def describe(self) -> str:
@@ -102,9 +105,9 @@ class Store(abc.ABC):
     def read_each(self, works: Sequence[Work[T]]) -> list[T]:
         """What each ``work(con)`` gives, in order, all of them reading one state of the store.
 
-        Here one after another on one connection; a backend whose reads share one opening runs them side
-        by side (``FileStore``). Not to be called inside a read of the same store: a writer waiting
-        between the two would wait for the one while the other waits for it.
+        Here one after another on one connection; a backend with ``helpers`` runs them side by side
+        (``FileStore``). Not to be called inside a read of the same store: a writer waiting between the
+        two would wait for the one while the other waits for it. A work must only query its connection.
         """
         with self.read() as con:
             return [work(con) for work in works]

@@ -27,7 +27,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -375,9 +375,9 @@ class _Readers:
             self._timer = None
 
 
-# The threads that help ``FileStore.read_each`` (besides the caller's own): one fewer than the cores, as
-# each query's own work also runs on DuckDB's threads; at most three.
-HELPERS = max(1, min(3, (os.cpu_count() or 2) - 1))
+# The threads that help ``FileStore.read_each`` (besides the caller's own): one fewer than the cores this
+# process may use, as each query's own work also runs on DuckDB's threads; at most three.
+HELPERS = max(1, min(3, len(os.sched_getaffinity(0)) - 1))
 HELPER_THREAD = "tracker-read"
 _HELPER_POOL = ThreadPoolExecutor(max_workers=HELPERS, thread_name_prefix=HELPER_THREAD)
 
@@ -441,15 +441,21 @@ class FileStore(Store):
             path.unlink(missing_ok=True)
 
     @contextmanager
-    def _read(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A cursor on this process's read-only view of the file: no write can happen while it is open."""
+    def _shared_lock(self) -> Iterator[_Readers]:
+        """Hold the file's shared lock (no writer of any process while it is held) and give this process's
+        readers of it. The gate is passed first, so that a waiting writer is not starved by a stream of
+        readers."""
         if not self.path.exists():
             raise TrackerError(f"There is no database at {self.path}.")
-        # Pass the gate so that a waiting writer is not starved by a stream of readers.
         with flock(self._gate, fcntl.LOCK_EX, base.READ_WAIT_S, "writing"):
             pass
         with flock(self._lock, fcntl.LOCK_SH, base.READ_WAIT_S, "writing"):
-            readers = _readers(self.path)
+            yield _readers(self.path)
+
+    @contextmanager
+    def _read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor on this process's read-only view of the file: no write can happen while it is open."""
+        with self._shared_lock() as readers:
             try:
                 view, con = readers.acquire()
             except duckdb.Error as exc:
@@ -462,52 +468,54 @@ class FileStore(Store):
                 queries.forget(con)
                 readers.release(view, con)  # before the lock: a writer holding it finds no read of ours open
 
+    helpers = HELPERS
+
     def read_each(self, works: Sequence[Work[T]]) -> list[T]:
         """What each ``work(con)`` gives, in order: side by side on cursors of one opening of the file,
         under one shared lock, so that all of them read one state of it.
 
-        A query at 70 sites is mostly DuckDB planning and starting it, in one thread, so two queries at
-        once take little longer than one. The calling thread takes works in turn with ``HELPERS`` threads
+        A query at 70 sites is mostly DuckDB's fixed cost of planning and starting it, much of it in one
+        thread, so two at once overlap part of it. The calling thread takes works in turn with ``helpers`` threads
         of this process; a helper busy with another caller's works is not waited for (the caller does
-        them itself). The first error, in the order of ``works``, is raised once all have ended.
+        them itself). The first error, in the order of ``works``, is raised once every work begun has
+        ended; an interrupt (or any other non-``Exception``) stops the works not begun, and is raised
+        first. A work must only query its connection: one that waited for Streamlit's lock on a cached
+        value while this holds the file's lock could deadlock with a writer (the class's note).
         """
         works = list(works)
         if len(works) < 2:
             return super().read_each(works)
-        if not self.path.exists():
-            raise TrackerError(f"There is no database at {self.path}.")
-        with flock(self._gate, fcntl.LOCK_EX, base.READ_WAIT_S, "writing"):
-            pass
-        with flock(self._lock, fcntl.LOCK_SH, base.READ_WAIT_S, "writing"):
-            readers = _readers(self.path)
-            todo = deque(enumerate(works))
-            results: list = [None] * len(works)
-            errors: dict[int, BaseException] = {}
+        todo = deque(enumerate(works))
+        results: list = [None] * len(works)
+        errors: dict[int, Exception] = {}
 
-            def take_turns(con: duckdb.DuckDBPyConnection) -> None:
-                while True:
-                    try:
-                        i, work = todo.popleft()
-                    except IndexError:
-                        return
-                    try:
-                        results[i] = work(con)
-                    except BaseException as exc:  # noqa: BLE001 - raised below, once every work has ended
-                        errors[i] = exc
+        def take_turns(con: duckdb.DuckDBPyConnection) -> None:
+            while True:
+                try:
+                    i, work = todo.popleft()
+                except IndexError:
+                    return
+                try:
+                    results[i] = work(con)
+                except Exception as exc:  # noqa: BLE001 - raised below, once every work begun has ended
+                    errors[i] = exc
 
+        with self._shared_lock() as readers:
             held: list[tuple[_View, duckdb.DuckDBPyConnection]] = []
+            helping: list[Future] = []
             try:
                 try:
-                    for _ in range(1 + min(HELPERS, len(works) - 1)):
+                    for _ in range(1 + min(self.helpers, len(works) - 1)):
                         held.append(readers.acquire())  # one view: the lock keeps every writer out
                 except duckdb.Error as exc:
                     raise unreadable(f"The database {self.path.name}", exc) from exc
                 helping = [_HELPER_POOL.submit(take_turns, con) for _, con in held[1:]]
                 take_turns(held[0][1])
-                for helper in helping:
-                    if not helper.cancel():  # started: it is doing one of these works
-                        helper.result()
             finally:
+                todo.clear()  # an interrupt: no work not begun starts
+                for helper in helping:
+                    if not helper.cancel():  # begun: it is doing one of these works on a cursor held here
+                        wait([helper])
                 for view, con in held:
                     queries.forget(con)
                     readers.release(view, con)

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
 import duckdb
 
-from tracker.config import ROOT, RULE_NAMES, Config, current, rule_values, with_programme
+from tracker.config import ROOT, RULE_NAMES, Config, current, rule_values, with_programme, with_rules
 
 SCHEMA_DIR = ROOT / "sql" / "schema"
 MACRO_DIR = ROOT / "sql" / "macros"
@@ -121,15 +120,7 @@ def programme_config(con: duckdb.DuckDBPyConnection, day: dt.date | None = None)
     row = con.execute(f"select {', '.join(RULE_NAMES)} from rules_on($day)", {"day": day or dt.date.today()}).fetchone()
     if row is None:
         return cfg
-    values = dict(zip(RULE_NAMES, row, strict=True))
-    flags = {name: values[name] for name in RULE_NAMES[3:]}
-    return replace(
-        cfg,
-        start=values["programme_start"],
-        end=values["programme_end"],
-        return_due_day=values["return_due_day"],
-        flags=flags,
-    )
+    return with_rules(cfg, dict(zip(RULE_NAMES, row, strict=True)))
 
 
 def macros_version() -> str:
