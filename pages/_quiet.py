@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 
-class NoPageToShowOn(logging.Filter):
+class _NoPageToShowOn(logging.Filter):
     """Streamlit warns when a cached function's spinner ("Preparing the database…") has no page run to show
     on, which is the point of a thread that works out a page's data beside it or before it; the warning is
     dropped for the threads whose names start with ``prefix`` alone."""
@@ -24,4 +24,4 @@ class NoPageToShowOn(logging.Filter):
 
 def quiet(prefix: str) -> None:
     """Drop Streamlit's "missing ScriptRunContext" warning for the threads whose names start with ``prefix``."""
-    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(NoPageToShowOn(prefix))
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_NoPageToShowOn(prefix))

@@ -205,8 +205,7 @@ def _meta(version: str) -> dict:
 def _settings(version: str, day: dt.date | None) -> Config:
     # as tracker.store.programme_config, from what every page has read already (no query of its own)
     cfg = with_programme(current(), _meta(version)["stored"])
-    versions = _frame("rule_history", version, ())
-    return cfg if versions.empty else _rules(version, day or dt.date.today()).applied_to(cfg)
+    return cfg if _rule_history(version).empty else _rules(version, day or dt.date.today()).applied_to(cfg)
 
 
 def settings(day: dt.date | None = None) -> Config:
@@ -219,7 +218,7 @@ def settings(day: dt.date | None = None) -> Config:
 def _rules(version: str, day: dt.date):
     from tracker import rules
 
-    return rules.in_force_on(_frame("rule_history", version, ()), day)
+    return rules.in_force_on(_rule_history(version), day)
 
 
 def rules_in_force(day: dt.date):
@@ -390,7 +389,12 @@ def previous_month(as_of: dt.date) -> dt.date:
 
 def rule_history() -> pd.DataFrame:
     """Every version of the flag rules, newest recorded first (the "How flags are decided" section)."""
-    return frame("rule_history")
+    return _rule_history(store().version())
+
+
+def _rule_history(version: str) -> pd.DataFrame:
+    """The rule history of one version of the data (the settings and rules of a day read it for theirs)."""
+    return _frame("rule_history", version, ())
 
 
 def flag_rules(as_of: dt.date) -> None:
