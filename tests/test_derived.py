@@ -38,6 +38,27 @@ from site_positions($d)
 where returns_known > 0
 order by site_code
 """
+# What the versions of each month known on a day add up to, grouped afresh from every version: the month
+# states (return_months) valid on the day must agree with it.
+REFERENCE_MONTHS = """
+select
+    site_code,
+    period_end,
+    count(*) as versions_known,
+    min(submitted_on) as first_submitted_on,
+    bool_or(submitted_on is null) as any_undated,
+    bool_or(not is_void and (superseded_from is null or superseded_from > $d)) as counts
+from returns
+where known_from <= $d
+group by site_code, period_end
+order by site_code, period_end
+"""
+FAST_MONTHS = """
+select site_code, period_end, versions_known, first_submitted_on, any_undated, counts
+from return_months
+where valid_from <= $d and coalesce(valid_until, 'infinity'::date) > $d
+order by site_code, period_end
+"""
 
 
 def days(first: dt.date, last: dt.date):
@@ -72,6 +93,38 @@ def test_positions_from_facts_equal_a_plain_aggregate_on_every_day(store):
             assert fast == slow, d
             seen.update(fast)
     assert len(seen) >= 8  # positions changed as each file, the late resubmission and the void arrived
+
+
+def test_month_states_equal_a_plain_grouping_of_the_versions_on_every_day(store):
+    busy_store(store)
+    seen = set()
+    with store.read() as con:
+        for d in days(dt.date(2010, 1, 1), dt.date(2010, 12, 31)):
+            fast = con.execute(FAST_MONTHS, {"d": d}).fetchall()
+            assert fast == con.execute(REFERENCE_MONTHS, {"d": d}).fetchall(), d
+            seen.update(fast)
+    # the fixture's months as first sent, then the back-dated resubmission (two versions) and the void
+    assert any(row[2] == 2 for row in seen)
+    assert any(not row[5] for row in seen)
+
+
+def test_a_store_from_before_the_month_states_has_them_derived_when_upgraded(store):
+    busy_store(store)
+
+    def as_schema_7(con):  # what the code before sql/schema/008 left
+        con.execute("drop table return_months")
+        con.execute("update meta set value = '7' where key = 'schema_version'")
+
+    store.write(as_schema_7)
+    store.upgrade()
+    with store.read() as con:
+        assert con.execute("select value from meta where key = 'schema_version'").fetchone()[0] == "8"
+        months = con.execute("select count(*) from return_months").fetchone()[0]
+        assert (
+            months
+            == con.execute("select count(distinct (site_code, period_end, known_from)) from returns").fetchone()[0]
+        )
+    assert integrity.check(store) == []
 
 
 def test_the_flag_log_gives_the_same_history_as_evaluating_afresh(store):
@@ -138,6 +191,11 @@ def test_a_rules_change_rederives_the_log_from_the_day_it_takes_effect(store):
             "returns",
             "set superseded_from = null where return_id = (select min(return_id) from returns)",
             "known/superseded",
+        ),
+        (
+            "return_months",
+            "set counts = not counts where rowid = (select min(rowid) from return_months)",
+            "month states",
         ),
         ("site_facts", "set people_recruited = people_recruited + 1 where valid_until is null", "site facts"),
         ("flag_log", "set reason = 'tampered' where rowid = (select min(rowid) from flag_log)", "flag"),

@@ -1,10 +1,14 @@
 """Derived data, brought up to date inside every write so that reads stay fast at scale.
 
-Three things are derived, and all can be rebuilt from the loaded data at any time:
+These are derived, and all can be rebuilt from the loaded data at any time:
 
 * each return version's span: ``known_from`` (set when it is inserted) and ``superseded_from``
   (the day a later-loaded version of the same month became known). Choosing the versions that
   count on a day is then a filter instead of a sort of every version.
+* ``return_months``: what the versions of each month's return known on a day add up to (how many,
+  the first sent, whether one counts), for every day a version became known; which returns are
+  on time, late or missing on a day is then a filter instead of grouping every version.
+* ``site_facts``: what each site's returns that count add up to, on every day that changes it.
 * ``flag_log``: the flags raised at every month end up to the latest day a return became known,
   evaluated by the same SQL macro the dashboard uses for any other day (``flags_between``).
   ``flag_history`` reads it for the month ends it covers, so a flag's "since" date costs a
@@ -12,8 +16,9 @@ Three things are derived, and all can be rebuilt from the loaded data at any tim
 * ``first_visit_flags``: the flags on the days the pages read when they open on the default date,
   judged by the write, so the first visit after it judges nothing (tracker/judged.py).
 
-All three follow the register and the rules as versioned (each day judged by the entries in effect on
-it): a change of either re-derives from the first day it takes effect. The log is stamped with the
+The site facts and the two kinds of flags follow the register and the rules as versioned (each day
+judged by the entries in effect on it): a change of either re-derives them from the first day it takes
+effect. The spans and the month states depend on the returns alone. The log is stamped with the
 code of the flag rules (sql/macros) it was filled by: a reader running other code does not use it
 (nor the first visit's flags) and evaluates live, and the next write refills it.
 """
@@ -26,7 +31,7 @@ import duckdb
 import pandas as pd
 
 from tracker import judged, queries
-from tracker.store.schema import macros_version, read_meta, refresh_spans, set_meta
+from tracker.store.schema import macros_version, read_meta, refresh_months, refresh_spans, set_meta
 
 THROUGH_KEY = "flag_log_through"
 SETTINGS_KEY = "flag_log_settings"
@@ -79,9 +84,11 @@ def refresh(
     elif first_return_id is None:
         queries.execute(con, "derive/known_from")
         queries.execute(con, "derive/supersession", first_return_id=0)
+        refresh_months(con)
         changed = NEVER
     else:
         queries.execute(con, "derive/supersession", first_return_id=first_return_id)
+        refresh_months(con, first_return_id)
         changed = queries.execute(con, "derive/change_window", first_return_id=first_return_id).fetchone()[0]
     if changed is not None:
         queries.execute(con, "derive/facts_clear", from_day=changed)

@@ -17,6 +17,7 @@ CHECKS = {
     "checks/returns_of_unknown_sites": "return versions of sites not in the register",
     "checks/history_unrecorded": "register or rule versions no accepted load records, or no rules from the start",
     "checks/derived_spans": "return versions whose known/superseded dates differ from a fresh derivation",
+    "checks/derived_months": "month states (versions known of each return) that differ from a fresh derivation",
     "checks/derived_facts": "site facts that differ from a fresh derivation",
     "checks/derived_flag_log": "month-end flags in the log that differ from the rules applied afresh",
     "checks/derived_first_visit_flags": "flags kept for the first visit that differ from the rules applied afresh",

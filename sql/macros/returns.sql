@@ -17,12 +17,10 @@ with months as (
 ),
 
 owed as (
+    -- only what the filters read rides through the join below; the rest of the site's entry is added after
     select
         s.site_code,
-        s.site_name,
         s.region,
-        s.contact_name,
-        s.contact_email,
         s.cohort,
         m.period_end,
         due_on(m.period_end, (select return_due_day from rules_on(as_of))) as due_on
@@ -33,17 +31,11 @@ owed as (
 ),
 
 known as (
-    -- the versions of each month known by the date, and whether one that counts is not a void
-    select
-        site_code,
-        period_end,
-        count(*) as versions_known,
-        min(submitted_on) as first_submitted_on,
-        bool_or(submitted_on is null) as any_undated,
-        bool_or(not is_void and (superseded_from is null or superseded_from > as_of)) as counts
-    from returns
-    where known_from <= as_of
-    group by site_code, period_end
+    -- what the versions of each month known by the date add up to (return_months, derived)
+    select site_code, period_end, versions_known, first_submitted_on, any_undated, counts
+    from return_months
+    where valid_from <= as_of
+        and coalesce(valid_until, 'infinity'::date) > as_of
 ),
 
 final as (
@@ -64,4 +56,13 @@ final as (
     left join known as k using (site_code, period_end)
 )
 
-select * from final;
+select
+    f.site_code,
+    s.site_name,
+    f.region,
+    s.contact_name,
+    s.contact_email,
+    f.cohort,
+    f.* exclude (site_code, region, cohort)
+from final as f
+inner join sites_on(as_of) as s using (site_code);

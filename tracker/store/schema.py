@@ -47,6 +47,16 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
             set_meta(con, "schema_version", str(number))
     seed_rules(con)
     refresh_spans(con)
+    refresh_months(con)  # in this transaction: no reader sees the new table before it is filled
+
+
+def refresh_months(con: duckdb.DuckDBPyConnection, first_return_id: int = 0) -> None:
+    """Derive again the month states (``return_months``) of every site-month with a version numbered
+    ``first_return_id`` or later (0: all of them), after their spans (``superseded_from``) are up to date."""
+    from tracker import queries
+
+    queries.execute(con, "derive/months_clear", first_return_id=first_return_id)
+    queries.execute(con, "derive/months_fill", first_return_id=first_return_id)
 
 
 FIRST_RULES_REASON = "the first rules, from tracker.toml when the database was made"
