@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks"), str(ROOT / "tests")]
 
 import bench_scale  # noqa: E402
+import machine  # noqa: E402
 from private_postgres import PrivatePostgres  # noqa: E402
 
 from tracker import demo, flags  # noqa: E402
@@ -290,7 +291,7 @@ def main() -> None:
     parser.add_argument("--no-baseline", action="store_true", help="skip the code before the lake")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "backends.md")
     args = parser.parse_args()
-    machine = bench_scale.describe_machine()
+    machine_name = machine.describe()
     results = []
     postgres = PrivatePostgres(durable=True).start()
     tmp = Path(tempfile.mkdtemp(prefix="bench-backends-"))
@@ -301,7 +302,7 @@ def main() -> None:
             )
             result["postgres"] = postgres.bin.parent.name
             results.append(result)
-            text = report(results, machine)
+            text = report(results, machine_name)
             print(text)
             args.out.parent.mkdir(exist_ok=True)
             args.out.write_text(text + "\n")

@@ -40,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
 
-import bench_scale  # noqa: E402
+import machine  # noqa: E402
 
 from tracker import demo  # noqa: E402
 from tracker.browser import CHROMIUM_ARGS, EXCEPTION, LocalServer, chromium_path, end, free_port, wait_rendered  # noqa: E402
@@ -161,6 +161,8 @@ def report(result: dict) -> str:
             "Chromium (a new profile each run). The machine is shared: load average "
             f"{result['load_before']} before the runs, {result['load_after']} after.",
             "",
+            machine.speed(result["speed_before"], result["speed_after"]),
+            "",
             "| from the command's start | median | min | max |",
             "|---|---:|---:|---:|",
             row("server answers (/_stcore/health)", result["server_answers_s"]),
@@ -223,8 +225,9 @@ def main() -> None:
         parser.error("take at least 3 runs: the median of fewer says little on a shared machine")
     result: dict = {
         "date": f"{dt.date.today():%-d %B %Y}",
-        "machine": bench_scale.describe_machine(),
+        "machine": machine.describe(),
         "load_before": load_average(),
+        "speed_before": machine.probe(),
         "server_answers_s": [],
         "overview_drawn_s": [],
         "server_cpu_s": [],
@@ -265,6 +268,7 @@ def main() -> None:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     result["load_after"] = load_average()
+    result["speed_after"] = machine.probe()
     text = report(result)
     print(text)
     args.out.parent.mkdir(exist_ok=True)

@@ -31,7 +31,6 @@ import datetime as dt
 import io
 import json
 import os
-import platform
 import shutil
 import statistics
 import sys
@@ -44,6 +43,8 @@ from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+import machine  # noqa: E402  (benchmarks/, beside this file)
 
 from pages._shared import AHEAD_THREAD, finish_ahead  # noqa: E402
 from tracker import contract, demo, flags, queries  # noqa: E402
@@ -454,9 +455,11 @@ def ms(seconds: float | None) -> str:
     return "–" if seconds is None else f"{seconds * 1000:,.0f} ms"
 
 
-def report(results: list[dict], machine: str) -> str:
+def report(results: list[dict], machine_name: str, speed: str) -> str:
     lines = [
-        f"Measured {dt.date.today():%-d %B %Y} on {machine}. Medians; ratios are page ÷ floor page.",
+        f"Measured {dt.date.today():%-d %B %Y} on {machine_name}. Medians; ratios are page ÷ floor page.",
+        "",
+        speed,
         "",
         "| programme | sites | returns | build from scratch | ingest one month (rows) "
         "| Overview filter change | the same, no prefetch |",
@@ -544,18 +547,6 @@ def targets(results: list[dict]) -> list[str]:
 SIZES = {"70": (None, 34), "1000": (1_000, 60), "10000": (10_000, 60)}
 
 
-def describe_machine() -> str:
-    """The machine and the versions that matter, for a results table."""
-    import duckdb
-    import streamlit
-
-    return (
-        f"{platform.machine()}, {os.cpu_count()} cores, "
-        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
-        f"Python {platform.python_version()}, DuckDB {duckdb.__version__}, Streamlit {streamlit.__version__}"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="70,1000,10000", help="comma-separated: 70 (the demo), 1000, 10000")
@@ -565,7 +556,8 @@ def main() -> None:
     # The SQL and scripts timed here under AppTest are each page's own: no prefetch of other regions
     # running beside them in this process (and recorded as theirs). The browser's server has it on.
     os.environ["TRACKER_PREFETCH"] = "0"
-    machine = describe_machine()
+    machine_name = machine.describe()
+    before = machine.probe()
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes.split(","):
@@ -573,11 +565,14 @@ def main() -> None:
             label = "demo 70 × 34" if sites is None else f"{sites:,} × {months}"
             print(f"measuring {label} …", file=sys.stderr, flush=True)
             results.append(measure(label, sites, months, Path(tmp), not args.no_browser))
-            text = report(results, machine)
-            print(text)
             args.out.parent.mkdir(exist_ok=True)
-            args.out.write_text(text + "\n")
-    (args.out.with_suffix(".json")).write_text(json.dumps(results, indent=1, default=str) + "\n")
+            args.out.write_text(report(results, machine_name, machine.speed(before)) + "\n")
+    after = machine.probe()
+    text = report(results, machine_name, machine.speed(before, after))
+    print(text)
+    args.out.write_text(text + "\n")
+    speed = {"speed_before": before, "speed_after": after}
+    (args.out.with_suffix(".json")).write_text(json.dumps({**speed, "sizes": results}, indent=1, default=str) + "\n")
 
 
 if __name__ == "__main__":

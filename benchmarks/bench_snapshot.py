@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
 import resource
 import shutil
 import statistics
@@ -23,7 +22,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+
+import machine  # noqa: E402
 
 from tracker import demo  # noqa: E402
 from tracker.store import FileStore  # noqa: E402
@@ -54,17 +55,6 @@ def run(db: Path, pages: str, tabs: int | None = None) -> tuple[float, float, fl
     return seconds, cpu, os.getloadavg()[0]
 
 
-def machine() -> str:
-    import duckdb
-    import streamlit
-
-    ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (
-        f"{platform.machine()}, {os.cpu_count()} cores, {ram:.0f} GB RAM, Python {platform.python_version()}, "
-        f"DuckDB {duckdb.__version__}, Streamlit {streamlit.__version__}"
-    )
-
-
 def verdict(measured: float, target: float) -> str:
     met = "met" if measured <= target else "missed"
     return f"{met} ({measured / target:.2f}× the target)"
@@ -78,6 +68,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.repeat < 3:
         parser.error("--repeat must be 3 or more: the figures are medians of at least three runs")
+    speed_before = machine.probe()
     tmp = Path(tempfile.mkdtemp())
     try:
         db = args.db
@@ -93,6 +84,7 @@ def main() -> None:
                 times.append(run(db, TARGETS["board, compare, stalled"][0], tabs))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    speed_after = machine.probe()
 
     def row(label: str, times: list[tuple[float, float, float]], target: float | None) -> str:
         seconds = [t[0] for t in times]
@@ -112,7 +104,9 @@ def main() -> None:
         f"Board-pack capture on the demo data, as of 30 Nov 2010: the whole command, start to exit "
         f"({args.repeat} runs each, alternating; {dt.date.today():%-d %b %Y}).",
         "",
-        f"Machine: {machine()}.",
+        f"Machine: {machine.describe()}.",
+        "",
+        machine.speed(speed_before, speed_after),
         "",
         "| pages | median | range | CPU (median) | load average | target | verdict (measured ÷ target) |",
         "|---|---|---|---|---|---|---|",

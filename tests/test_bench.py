@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import bench_scale
+import machine
 
 
 def test_the_floor_page_draws_the_census_of_a_page(tmp_path, monkeypatch):
@@ -45,3 +46,12 @@ def test_the_month_file_changes_every_sites_latest_return(store, tmp_path):
     result = bench_scale.ingest_bytes(store, "march.csv", data, user="tester", today=bench_scale.dt.date(2010, 12, 31))
     assert result.outcome == "accepted", result.problems
     assert len(result.superseded) == 3 and not result.new
+
+
+def test_the_machine_probe_times_its_work_and_a_result_says_both_ends():
+    before = machine.probe()
+    assert before["python_ms"] > 0 and before["duckdb_ms"] > 0
+    after = {**before, "duckdb_ms": before["duckdb_ms"] * 2}
+    text = machine.speed(before, after)
+    assert f"DuckDB {before['duckdb_ms']:.0f} and {after['duckdb_ms']:.0f} ms" in text
+    assert "start and end" in text and "start of this run" in machine.speed(before)
