@@ -79,7 +79,7 @@ def everything_stored(store: Store) -> dict[str, list[tuple]]:
     time of each load: what two ways of loading the same files must agree on."""
     found = table_rows(store)
     with store.read() as con:
-        for t in ("site_facts", "flag_log", "first_visit_flags"):
+        for t in ("return_months", "site_facts", "flag_log", "first_visit_flags"):
             found[t] = con.execute(f"select * from {t} order by all").fetchall()
         found["load_log"] = con.execute("select * exclude (loaded_at) from load_log order by load_id").fetchall()
     return found

@@ -127,6 +127,44 @@ def test_a_store_from_before_the_month_states_has_them_derived_when_upgraded(sto
     assert integrity.check(store) == []
 
 
+def test_a_store_last_written_by_other_code_has_its_owed_returns_grouped_afresh(store):
+    busy_store(store)
+
+    def owed():
+        with store.read() as con:
+            query = "select * from owed_returns($d) order by site_code, period_end"
+            return con.execute(query, {"d": dt.date(2010, 12, 31)}).fetchall()
+
+    before = owed()
+
+    def older_writer(con):  # code that keeps no month states wrote last: they are out of date
+        con.execute("delete from return_months where rowid % 2 = 0")
+        set_meta(con, derived.SETTINGS_KEY, "other code")
+
+    store.write(older_writer)
+    assert owed() == before
+
+
+def test_a_full_rederivation_leaves_no_month_state_behind(store):
+    busy_store(store)
+    store.write(
+        lambda con: con.execute(
+            "insert into return_months select site_code, date '1999-12-31', valid_from, null, 1, null, false, true "
+            "from return_months limit 1"
+        )
+    )
+    store.write(lambda con: derived.refresh(con))
+    with store.read() as con:
+        assert con.execute("select count(*) from return_months where period_end < '2000-01-01'").fetchone() == (0,)
+    assert integrity.check(store) == []
+
+
+def test_check_notices_a_month_state_stored_twice(store):
+    busy_store(store)
+    store.write(lambda con: con.execute("insert into return_months select * from return_months limit 1"))
+    assert any("month states" in p for p in integrity.check(store))
+
+
 def test_the_flag_log_gives_the_same_history_as_evaluating_afresh(store):
     busy_store(store)
     as_of = dt.date(2010, 12, 31)

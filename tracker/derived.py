@@ -18,9 +18,10 @@ These are derived, and all can be rebuilt from the loaded data at any time:
 
 The site facts and the two kinds of flags follow the register and the rules as versioned (each day
 judged by the entries in effect on it): a change of either re-derives them from the first day it takes
-effect. The spans and the month states depend on the returns alone. The log is stamped with the
-code of the flag rules (sql/macros) it was filled by: a reader running other code does not use it
-(nor the first visit's flags) and evaluates live, and the next write refills it.
+effect. The spans and the month states depend on the returns alone. The derived data is stamped with
+the code (sql/macros) that last brought it up to date: a reader running other code uses neither the
+log nor the first visit's flags, and evaluates them live, nor the month states, which it groups afresh
+from the versions (older code may not have kept them); the next write derives everything again.
 """
 
 from __future__ import annotations
@@ -51,18 +52,27 @@ def usable_through(con: duckdb.DuckDBPyConnection, meta: dict[str, str] | None =
     meta = read_meta(con) if meta is None else meta
     if meta is None:  # not (yet) a tracker database
         return NEVER
-    if meta.get(SETTINGS_KEY) != settings_stamp(con, meta) or not meta.get(THROUGH_KEY):
+    if not derived_by_this_code(con, meta) or not meta.get(THROUGH_KEY):
         return NEVER
     return dt.date.fromisoformat(meta[THROUGH_KEY])
 
 
+def derived_by_this_code(con: duckdb.DuckDBPyConnection, meta: dict[str, str] | None = None) -> bool:
+    """Whether the derived data was last brought up to date by this code (a store last written by older
+    code may lack what newer code derives: its month states, say)."""
+    meta = read_meta(con) if meta is None else meta
+    return meta is not None and meta.get(SETTINGS_KEY) == settings_stamp(con, meta)
+
+
 def publish_state(con: duckdb.DuckDBPyConnection, meta: dict[str, str] | None = None, *, shared: bool = False) -> None:
-    """Tell this connection's macros how far the flag log can be trusted (``shared``: every connection to
-    this in-memory DuckDB, in its own catalog, for an opening whose data cannot change)."""
+    """Tell this connection's macros how far the flag log can be trusted, and whether the rest of the
+    derived data can (``shared``: every connection to this in-memory DuckDB, in its own catalog, for an
+    opening whose data cannot change)."""
+    meta = read_meta(con) if meta is None else meta
     table = "table memory.main.flag_log_state" if shared else "temp table flag_log_state"
     con.execute(
-        f"create or replace {table} as select $d::date as usable_through",
-        {"d": usable_through(con, meta)},
+        f"create or replace {table} as select $d::date as usable_through, $current as derived_current",
+        {"d": usable_through(con, meta), "current": derived_by_this_code(con, meta)},
     )
 
 

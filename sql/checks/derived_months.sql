@@ -24,6 +24,7 @@ stored as (
     select * from return_months
 )
 
-(select 'stored only' as side, * from (select * from stored except select * from fresh))
+-- every row once: a month stored twice would be owed twice
+(select 'stored only' as side, * from (select * from stored except all select * from fresh))
 union all
-(select 'fresh only' as side, * from (select * from fresh except select * from stored))
+(select 'fresh only' as side, * from (select * from fresh except all select * from stored))

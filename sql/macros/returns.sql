@@ -31,11 +31,26 @@ owed as (
 ),
 
 known as (
-    -- what the versions of each month known by the date add up to (return_months, derived)
+    -- what the versions of each month known by the date add up to: read from the month states
+    -- (return_months, derived) where this code's writes keep them; grouped afresh from every version
+    -- in a store last written by other code, which may not have kept them (flag_log_state)
     select site_code, period_end, versions_known, first_submitted_on, any_undated, counts
     from return_months
     where valid_from <= as_of
         and coalesce(valid_until, 'infinity'::date) > as_of
+        and (select derived_current from flag_log_state)
+    union all
+    select
+        site_code,
+        period_end,
+        count(*) as versions_known,
+        min(submitted_on) as first_submitted_on,
+        bool_or(submitted_on is null) as any_undated,
+        bool_or(not is_void and (superseded_from is null or superseded_from > as_of)) as counts
+    from returns
+    where known_from <= as_of
+        and not (select derived_current from flag_log_state)
+    group by site_code, period_end
 ),
 
 final as (
