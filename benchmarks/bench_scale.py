@@ -9,7 +9,8 @@ Writes benchmarks/results/scale.md (the README quotes it). For each programme si
 * ingests one month's consolidated return for every site (a resubmission of the latest month with
   every return changed, so every row goes through validation, supersession and the derived data);
 * records the SQL each page runs (every ``tracker.queries`` call while the page runs under AppTest
-  with empty caches) and times it replayed cold, as the first visitor after a load waits for it (the
+  with empty caches) and times it replayed, each query's rows taken into a DataFrame as the pages take
+  them: cold, as the first visitor after a load waits for it (the
   store's opening closed first, so nothing is open, and nothing judged but the flags the last write
   judged for the default date; the in-memory DuckDB of the next opening made ahead, as the server
   makes it while idle), and warm, on one connection whose
@@ -20,7 +21,9 @@ Writes benchmarks/results/scale.md (the README quotes it). For each programme si
   painted) with the server's cache warm, the floor page the same way in the same run, and a change
   of the region filter on the Overview, from the click to redrawn (timed in the page, each region
   chosen 2 s after the page was drawn, as a user reads it first); and counts the bytes the page's websocket
-  brought (what the browser is sent).
+  brought (what the browser is sent);
+* and records how fast the machine was at the start and the end (benchmarks/machine.py), as its speed
+  moves from hour to hour by more than the code's changes do.
 """
 
 from __future__ import annotations
