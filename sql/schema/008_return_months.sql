@@ -16,4 +16,3 @@ create table if not exists return_months (
     any_undated boolean not null,
     counts boolean not null
 );
-
