@@ -35,7 +35,6 @@ DELAY_S = 3.0
 BUDGET_S = 5.0  # of work per view at most (at 10,000 sites a region's three queries take about 0.4 s)
 THREAD = "prefetch {page}"  # the thread's name (tests wait for it)
 quiet(THREAD.format(page=""))
-_KEPT = 1024  # views remembered as done, the least recently asked for forgotten first
 
 _lock = threading.Lock()
 _done: OrderedDict[tuple, None] = OrderedDict()  # views prefetched, or being prefetched
@@ -63,11 +62,11 @@ def regions(page: str, load: Callable[[dict], object], view: dict) -> None:
     key = (page, database, version, tuple(sorted(scope.items())))
     mine = (page, session)
     with _lock:
-        _remember(_wanted, mine, key)
+        ui.remember(_wanted, mine, key)
         if key in _done:
             _done.move_to_end(key)
             return
-        _remember(_done, key, None)
+        ui.remember(_done, key, None)
     everywhere = [None, *ui.settings().regions]
 
     def still_wanted() -> bool:
@@ -97,10 +96,3 @@ def regions(page: str, load: Callable[[dict], object], view: dict) -> None:
     timer = threading.Timer(DELAY_S, work)
     timer.name, timer.daemon = THREAD.format(page=page), True
     timer.start()
-
-
-def _remember(kept: OrderedDict, key: tuple, value) -> None:
-    kept[key] = value
-    kept.move_to_end(key)
-    while len(kept) > _KEPT:
-        kept.popitem(last=False)

@@ -108,9 +108,7 @@ def ahead(view: tuple, *parts: Callable[[], object]) -> None:
         if key in _ahead_done:
             _ahead_done.move_to_end(key)
             return
-        _ahead_done[key] = None
-        while len(_ahead_done) > 1024:
-            _ahead_done.popitem(last=False)
+        remember(_ahead_done, key, None)
         if _ahead_pool is None:
             _ahead_pool = ThreadPoolExecutor(max_workers=helpers, thread_name_prefix=AHEAD_THREAD)
         pool = _ahead_pool
@@ -119,6 +117,17 @@ def ahead(view: tuple, *parts: Callable[[], object]) -> None:
         with _ahead_lock:
             _ahead_started.add(future)
         future.add_done_callback(_forget_started)
+
+
+KEPT = 1024  # views a bounded record remembers (``remember``)
+
+
+def remember(kept: OrderedDict, key: tuple, value) -> None:
+    """Record ``key`` as the most recent in a bounded record of views, the least recent forgotten first."""
+    kept[key] = value
+    kept.move_to_end(key)
+    while len(kept) > KEPT:
+        kept.popitem(last=False)
 
 
 def _quietly(part: Callable[[], object]) -> None:
