@@ -773,7 +773,7 @@ def returns_grid(grid: pd.DataFrame):
     grid = grid.assign(
         letter=[
             ("R" if r else "") if s == "on time" else RETURN_LETTERS.get(s, "")
-            for s, r in zip(grid.status, grid.resubmitted, strict=True)
+            for s, r in zip(grid.status.tolist(), grid.resubmitted.tolist(), strict=True)
         ],
         label=grid.status + grid.resubmitted.map({True: ", resubmitted", False: ""}),
         ink=grid.status.map(RETURN_INK).fillna("black"),

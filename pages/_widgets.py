@@ -21,7 +21,7 @@ def open_a_site(sites: pd.DataFrame, key: str, label: str = "Open a site") -> No
     The tables are drawn on a canvas whose row selection needs a mouse; this is the way in by keyboard
     (Tab, type, Enter, Tab, Enter) and for screen readers, and it is a real link (it opens in a new tab too).
     """
-    names = dict(zip(sites.site_code, sites.site_name, strict=True))
+    names = dict(zip(sites.site_code.tolist(), sites.site_name.tolist(), strict=True))
     with st.container(horizontal=True, vertical_alignment="bottom"):
         code = st.selectbox(
             label,

@@ -162,7 +162,7 @@ st.subheader("Recruitment curves, aligned by months since go-live")
 st.caption(
     "Month 0 is each site's go-live month: sites started at different times, so calendar time hides who is slow."
 )
-codes = None if len(shown) == len(sites) else list(shown.site_code)
+codes = None if len(shown) == len(sites) else shown.site_code.tolist()
 if many:
     bands = ui.frame("recruitment_curve_bands", **f, site_codes=codes)
     st.caption(

@@ -96,6 +96,37 @@ def test_upload_refuses_a_bad_file_with_the_full_report_and_loads_a_good_one(ser
     page.close()
 
 
+
+def test_downloads_are_made_when_clicked_and_open(server, browser, tmp_path):
+    """The page makes no file until its button is pressed: the templates and the chase list still arrive whole."""
+    import io
+
+    import openpyxl
+
+    from tracker import contract
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    page.goto(f"{server}/returns?as_of=2010-12-31")
+    wait_rendered(page)
+
+    def fetched(button: str) -> bytes:
+        with page.expect_download(timeout=30_000) as got:
+            page.get_by_role("button", name=button).click()
+        target = tmp_path / got.value.suggested_filename
+        got.value.save_as(target)
+        return target.read_bytes()
+
+    page.get_by_role("tab", name="Chase list").click()
+    chase = fetched("Download the chase list (CSV)").decode("utf-8-sig").splitlines()
+    assert chase[0].startswith("site_name,") and len(chase) > 1
+    page.get_by_role("tab", name="Upload returns").click()
+    header = fetched("Blank return (CSV)").decode("utf-8-sig").strip().split(",")
+    assert header == contract.names(contract.RETURN_COLUMNS)
+    book = openpyxl.load_workbook(io.BytesIO(fetched("Blank return (Excel)")))
+    assert [c.value for c in book["Return"][1]] == contract.names(contract.RETURN_COLUMNS)
+    assert page.locator(EXCEPTION).count() == 0
+    page.close()
+
 # What a finished Streamlit page looks like to wait_rendered, with pieces that are drawn or not.
 APP_DONE = (
     '<div data-testid="stApp" data-test-script-state="notRunning" data-test-connection-state="CONNECTED">{}</div>'

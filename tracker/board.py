@@ -63,7 +63,7 @@ class BoardFigures:
             "furthest_behind": [
                 {**plain(r), "target_note": self.rebaselined.get(r.site_code)} for _, r in self.behind.iterrows()
             ],
-            "site_statuses": dict(zip(self.statuses.site_code, self.statuses.status, strict=True)),
+            "site_statuses": dict(zip(self.statuses.site_code.tolist(), self.statuses.status.tolist(), strict=True)),
             "rebaselined_targets": self.rebaselined,
             "status_changes_since_last_pack": [
                 {
