@@ -268,15 +268,20 @@ def time_sql(store: Store, calls: list[Call]) -> dict:
 
 
 WIDGETS = ("selectbox", "multiselect", "text_input", "number_input", "date_input", "button", "download_button")
+CHOICES = ("selectbox", "multiselect")
 
 
 def census(at) -> list[list]:
-    """What the page drew: figures, charts (with their rows), tables (with their shape), inputs and text."""
+    """What the page drew: figures, charts (with their rows), tables (with their shape), inputs (a choice with
+    its number of options) and text."""
     import pyarrow as pa
 
     drawn: list[list] = [["metric"] for _ in at.metric]
     for kind in WIDGETS:
-        drawn += [[kind] for _ in at.get(kind)]
+        if kind in CHOICES:  # with as many options as the page's: 10,000 sites are 10,000 options to send
+            drawn += [[kind, len(w.options)] for w in at.get(kind)]
+        else:
+            drawn += [[kind] for _ in at.get(kind)]
     for chart in at.get("vega_lite_chart"):
         rows = sum(pa.ipc.open_stream(d.data.data).read_all().num_rows for d in chart.proto.datasets)
         drawn.append(["chart", rows])

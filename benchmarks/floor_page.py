@@ -3,8 +3,8 @@
 Run by benchmarks/bench_scale.py (under AppTest and in Chromium) with FLOOR_SPEC naming a JSON file
 that maps each page to its elements, and ``?page=NAME`` choosing one. Each element is one of:
 ["metric"], ["chart", rows], ["table", rows, columns], ["text"], or an input
-(["selectbox"], ["multiselect"], ["text_input"], ["number_input"], ["date_input"], ["button"],
-["download_button"]). It has no database, no cache, no
+(["selectbox", options], ["multiselect", options], ["text_input"], ["number_input"], ["date_input"],
+["button"], ["download_button"]). It has no database, no cache, no
 sidebar and no routing: what is left is Streamlit's own cost of drawing the same things.
 """
 
@@ -33,14 +33,19 @@ def frame(rows: int, columns: int) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
+def options(count: int) -> list[str]:
+    """``count`` options as long as a site's name and code."""
+    return [f"Site number {n:05d} (S{n:05d})" for n in range(count)]
+
+
 elements = spec().get(st.query_params.get("page", ""), [])
 st.title("Floor page")
 for i, element in enumerate(elements):
     kind = element[0]
     if kind == "selectbox":
-        st.selectbox("A choice", ["One", "Two", "Three"], key=f"w{i}")
+        st.selectbox("A choice", options(element[1]), key=f"w{i}")
     elif kind == "multiselect":
-        st.multiselect("Choices", ["One", "Two", "Three"], key=f"w{i}")
+        st.multiselect("Choices", options(element[1]), key=f"w{i}")
     elif kind == "text_input":
         st.text_input("Some text", key=f"w{i}")
     elif kind == "number_input":

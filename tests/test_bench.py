@@ -19,7 +19,8 @@ def test_the_floor_page_draws_the_census_of_a_page(tmp_path, monkeypatch):
         "p": [
             ["metric"],
             ["metric"],
-            ["selectbox"],
+            ["selectbox", 1200],
+            ["multiselect", 7],
             ["number_input"],
             ["download_button"],
             ["chart", 250],
