@@ -96,7 +96,6 @@ def test_upload_refuses_a_bad_file_with_the_full_report_and_loads_a_good_one(ser
     page.close()
 
 
-
 def test_downloads_are_made_when_clicked_and_open(server, browser, tmp_path):
     """The page makes no file until its button is pressed: the templates and the chase list still arrive whole."""
     import io
@@ -126,6 +125,7 @@ def test_downloads_are_made_when_clicked_and_open(server, browser, tmp_path):
     assert [c.value for c in book["Return"][1]] == contract.names(contract.RETURN_COLUMNS)
     assert page.locator(EXCEPTION).count() == 0
     page.close()
+
 
 # What a finished Streamlit page looks like to wait_rendered, with pieces that are drawn or not.
 APP_DONE = (

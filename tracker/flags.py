@@ -99,7 +99,8 @@ def status_changes(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     """Sites whose status moved between two evaluations: newly stalled or at risk, improved, recovered."""
     merged = after.merge(before[["site_code", "status"]], on="site_code", how="left", suffixes=("", "_before"))
     merged["status_before"] = merged["status_before"].fillna("Not live")
-    merged["change"] = [_change(b, a) for b, a in zip(merged.status_before.tolist(), merged.status.tolist(), strict=True)]
+    pairs = zip(merged.status_before.tolist(), merged.status.tolist(), strict=True)
+    merged["change"] = [_change(b, a) for b, a in pairs]
     return merged[merged.change.notna()].reset_index(drop=True)
 
 
