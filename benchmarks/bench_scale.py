@@ -400,9 +400,11 @@ def browser_times(db: Path, spec_path: Path, as_of: dt.date, site: str, regions:
         context = browser.new_context(viewport={"width": 1400, "height": 900})
         for name, (_, path) in PAGES.items():
             load(context, f"{url}{path}?{query}")  # the first visitor fills the server's cache
-            load(context, f"{floor_url}/?page={name}")
+            # the floor at the page's own address: an address below the root costs Streamlit a second
+            # attempt to connect (benchmarks/floor_page.py), which the page and its floor then share
+            load(context, f"{floor_url}{path}")
             runs = [load(context, f"{url}{path}?{query}") for _ in range(3)]
-            floor = [load(context, f"{floor_url}/?page={name}")[0] for _ in range(3)]
+            floor = [load(context, f"{floor_url}{path}")[0] for _ in range(3)]
             out[name] = {
                 "load_s": statistics.median(r[0] for r in runs),
                 "bytes": max(r[1] for r in runs),

@@ -1,11 +1,12 @@
 """The floor page: a bare Streamlit page that draws what a dashboard page drew, from data already in memory.
 
 Run by benchmarks/bench_scale.py (under AppTest and in Chromium) with FLOOR_SPEC naming a JSON file
-that maps each page to its elements, and ``?page=NAME`` choosing one. Each element is one of:
+that maps each page to its elements: in Chromium each page at the dashboard page's address (the first
+at the root, each other at /NAME), under AppTest ``?page=NAME`` choosing one. Each element is one of:
 ["metric"], ["chart", rows], ["table", rows, columns], ["text"], or an input
 (["selectbox", options], ["multiselect", options], ["text_input"], ["number_input"], ["date_input"],
 ["button"], ["download_button"]). It has no database, no cache, no
-sidebar and no routing: what is left is Streamlit's own cost of drawing the same things.
+sidebar and no menu: what is left is Streamlit's own cost of drawing the same things at the same address.
 """
 
 from __future__ import annotations
@@ -20,9 +21,13 @@ import streamlit as st
 
 
 @st.cache_resource
-def spec() -> dict:
-    with open(os.environ["FLOOR_SPEC"]) as fh:
+def read_spec(path: str) -> dict:
+    with open(path) as fh:
         return json.load(fh)
+
+
+def spec() -> dict:
+    return read_spec(os.environ["FLOOR_SPEC"])
 
 
 @st.cache_resource
@@ -38,29 +43,46 @@ def options(count: int) -> list[str]:
     return [f"Site number {n:05d} (S{n:05d})" for n in range(count)]
 
 
-elements = spec().get(st.query_params.get("page", ""), [])
-st.title("Floor page")
-for i, element in enumerate(elements):
-    kind = element[0]
-    if kind == "selectbox":
-        st.selectbox("A choice", options(element[1]), key=f"w{i}")
-    elif kind == "multiselect":
-        st.multiselect("Choices", options(element[1]), key=f"w{i}")
-    elif kind == "text_input":
-        st.text_input("Some text", key=f"w{i}")
-    elif kind == "number_input":
-        st.number_input("A number", 1, 10, 1, key=f"w{i}")
-    elif kind == "date_input":
-        st.date_input("A date", key=f"w{i}")
-    elif kind == "button":
-        st.button("A button", key=f"w{i}")
-    elif kind == "download_button":
-        st.download_button("Download", b"a,b\n1,2\n", file_name="floor.csv", key=f"w{i}")
-    elif kind == "metric":
-        st.metric("A figure", "1,234", "+5")
-    elif kind == "text":
-        st.write("Some text of about the length of a caption on a dashboard page.")
-    elif kind == "chart":
-        st.altair_chart(alt.Chart(frame(max(1, element[1]), 2)).mark_line().encode(x="c0:Q", y="c1:Q"), width="stretch")
-    elif kind == "table":
-        st.dataframe(frame(max(1, element[1]), element[2]), hide_index=True, width="stretch")
+def draw(elements: list[list]) -> None:
+    st.title("Floor page")
+    for i, element in enumerate(elements):
+        kind = element[0]
+        if kind == "selectbox":
+            st.selectbox("A choice", options(element[1]), key=f"w{i}")
+        elif kind == "multiselect":
+            st.multiselect("Choices", options(element[1]), key=f"w{i}")
+        elif kind == "text_input":
+            st.text_input("Some text", key=f"w{i}")
+        elif kind == "number_input":
+            st.number_input("A number", 1, 10, 1, key=f"w{i}")
+        elif kind == "date_input":
+            st.date_input("A date", key=f"w{i}")
+        elif kind == "button":
+            st.button("A button", key=f"w{i}")
+        elif kind == "download_button":
+            st.download_button("Download", b"a,b\n1,2\n", file_name="floor.csv", key=f"w{i}")
+        elif kind == "metric":
+            st.metric("A figure", "1,234", "+5")
+        elif kind == "text":
+            st.write("Some text of about the length of a caption on a dashboard page.")
+        elif kind == "chart":
+            st.altair_chart(
+                alt.Chart(frame(max(1, element[1]), 2)).mark_line().encode(x="c0:Q", y="c1:Q"), width="stretch"
+            )
+        elif kind == "table":
+            st.dataframe(frame(max(1, element[1]), element[2]), hide_index=True, width="stretch")
+
+
+def page(name: str, elements: list[list], first: bool) -> st.Page:
+    """The floor of one page, at the page's own address (the first at the root, each other at /NAME)."""
+    return st.Page(lambda: draw(elements), title=name, url_path=name, default=first)
+
+
+# At each page's own address, as the dashboard's pages are: Streamlit's first attempt to connect from
+# an address below the root fails and is tried again from the root (streamlit/streamlit#7074), a cost
+# of the address that the page and its floor then share. Under AppTest, ?page=NAME names the page.
+if "page" in st.query_params:
+    draw(spec().get(st.query_params["page"], []))
+else:
+    pages = [page(name, elements, i == 0) for i, (name, elements) in enumerate(spec().items())]
+    st.navigation(pages, position="hidden").run()

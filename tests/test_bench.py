@@ -37,6 +37,14 @@ def test_the_floor_page_draws_the_census_of_a_page(tmp_path, monkeypatch):
     assert not at.exception
     drawn = bench_scale.census(at)
     assert sorted(map(tuple, drawn)) == sorted(map(tuple, spec["p"]))
+    # Without ?page= it is a multipage app, each page at its own address as the dashboard's: the first at the root.
+    pages = tmp_path / "pages.json"
+    pages.write_text(json.dumps({"first": [["metric"], ["text"]], **spec}))
+    monkeypatch.setenv("FLOOR_SPEC", str(pages))
+    at = AppTest.from_file(str(ROOT / "benchmarks" / "floor_page.py"))
+    at.run()
+    assert not at.exception
+    assert sorted(map(tuple, bench_scale.census(at))) == [("metric",), ("text",)]
 
 
 def test_the_month_file_changes_every_sites_latest_return(store, tmp_path):
