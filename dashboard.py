@@ -22,6 +22,19 @@ WIDGET_CSS = """<style>
 </style>"""
 
 
+# The pages, in the menu's order: the file in pages/ (and the address, below the root, of every page but
+# the first, which is the root), title, icon and whether the menu shows it.
+PAGES = (
+    ("overview", "Overview", ":material/dashboard:", "visible"),
+    ("compare", "Compare sites", ":material/compare_arrows:", "visible"),
+    ("stalled", "Stalled sites", ":material/block:", "visible"),
+    ("site", "Site detail", ":material/location_city:", "visible"),
+    ("returns", "Returns", ":material/inbox:", "visible"),
+    # Not in the menu: a slide with no way back. The Overview links to it for the date in view.
+    ("board", "Board pack", ":material/slideshow:", "hidden"),
+)
+
+
 def main() -> None:
     """One run of the app's script: the chosen page, inside the shared sidebar and checks."""
     from tracker.demo import build_default_soon
@@ -32,14 +45,10 @@ def main() -> None:
     from tracker.errors import TrackerError
 
     st.set_page_config(page_title="Pilot-site tracker", page_icon=":material/monitoring:", layout="wide")
-    pages = [
-        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
-        st.Page("pages/compare.py", title="Compare sites", icon=":material/compare_arrows:"),
-        st.Page("pages/stalled.py", title="Stalled sites", icon=":material/block:"),
-        st.Page("pages/site.py", title="Site detail", icon=":material/location_city:"),
-        st.Page("pages/returns.py", title="Returns", icon=":material/inbox:"),
-        # Not in the menu: a slide with no way back. The Overview links to it for the date in view.
-        st.Page("pages/board.py", title="Board pack", icon=":material/slideshow:", visibility="hidden"),
+    overview, *others = PAGES
+    pages = [st.Page(f"pages/{overview[0]}.py", title=overview[1], icon=overview[2], default=True)] + [
+        st.Page(f"pages/{name}.py", title=title, icon=icon, url_path=name, visibility=visibility)
+        for name, title, icon, visibility in others
     ]
     board = pages[-1]
 
@@ -65,6 +74,8 @@ def main() -> None:
 if __name__ == "__main__":  # run as the app's script (Streamlit names every script run __main__)
     main()
 else:  # imported by `streamlit run dashboard.py`, once, to find the app it serves
+    from pages._address import routes
     from pages._startup import get_ready
 
-    app = st.App(__file__, lifespan=get_ready)
+    # each page's address answered by the server itself, so that the page finds the server at once
+    app = st.App(__file__, lifespan=get_ready, routes=routes([name for name, *_ in PAGES[1:]]))

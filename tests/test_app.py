@@ -295,3 +295,15 @@ def test_returns_chase_list_is_the_missing_returns(demo_copy):
     chase = next(df.value for df in at.dataframe if "days_overdue" in df.value.columns)
     assert len(chase) == (grid.status == "missing").sum()
     assert set(chase.columns) >= {"contact_name", "contact_email"}
+
+
+def test_every_page_but_the_overview_has_its_address_answered_with_the_server_s_address_set_first():
+    # pages/_address.py; the browser test (test_browser) shows that the page then asks the server at once.
+    import dashboard
+    from pages import _address
+
+    html = _address.page_html().decode()
+    assert html.count(_address.SERVER_HERE) == 1
+    assert html.index(_address.SERVER_HERE) < html.index('<script type="module"')  # before Streamlit's scripts
+    paths = [route.path for route in _address.routes([name for name, *_ in dashboard.PAGES[1:]])]
+    assert paths == ["/compare", "/stalled", "/site", "/returns", "/board"]

@@ -58,6 +58,29 @@ def test_first_visit_to_a_fresh_server_is_routed_through_the_entry_point(demo_db
         page.close()
 
 
+@pytest.mark.parametrize("address", ["site?site=5QM&as_of=2010-11-30", "board?as_of=2010-11-30"])
+def test_a_page_opened_at_its_own_address_finds_the_server_at_once(server, browser, address):
+    # Streamlit's page looked for its server at the page's address first (a 404) and again from the root
+    # 100 ms later (streamlit/streamlit#7074); the server now answers each page's address (pages/_address.py).
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if "/_stcore/" in r.url else None)
+    page.goto(f"{server}/{address}")
+    wait_rendered(page)
+    assert asked and not [url for url in asked if "/site/_stcore/" in url or "/board/_stcore/" in url]
+    assert page.locator(EXCEPTION).count() == 0
+    if address.startswith("site"):
+        assert page.get_by_text("NHS Dorset — Stalled").count() == 1
+        # the menu's links still lead from the root, not from the page's address
+        page.locator('[data-testid="stSidebarNav"]').get_by_text("Compare sites").click()
+        page.wait_for_url(f"{server}/compare**", timeout=30_000)
+        wait_rendered(page)
+        assert page.get_by_text("Progress against trajectory").count() >= 1
+    else:
+        assert page.get_by_text("ten sites furthest behind", exact=False).count() == 1
+    page.close()
+
+
 def test_clicking_a_site_in_a_chart_opens_its_detail(server, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.goto(f"{server}/compare?as_of=2010-11-30")
