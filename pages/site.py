@@ -1,5 +1,7 @@
 """Site detail: one site's progress, spend, flags, commentary, return versions and warnings."""
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
@@ -47,6 +49,8 @@ parts = {
     "warnings": lambda: ui.frame("data_quality_warnings", **everywhere, site_code=code),
     "register": lambda: ui.register_history(code),
 }
+if ui.identity().can_upload:  # the register editor starts from today's entry (ui.register_editor)
+    parts["today"] = lambda: ui.frame("register_sites", as_of=dt.date.today())
 ui.ahead(("site", code, f["as_of"]), *parts.values())
 rebaselined = ui.target_notes(f["as_of"])
 status = ui.frames_at("site_status", [f["as_of"]], region=None, cohort=None)[0].set_index("site_code").loc[code]
