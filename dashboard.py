@@ -44,7 +44,9 @@ def main() -> None:
     from pages import _shared  # after the build has started
     from tracker.errors import TrackerError
 
-    st.set_page_config(page_title="Pilot-site tracker", page_icon=":material/monitoring:", layout="wide")
+    # The tab's icon an emoji, which Streamlit draws itself: for a Material icon it fetches a picture from
+    # Google's servers, a request to a third party from every visit (and a failed one on a closed network).
+    st.set_page_config(page_title="Pilot-site tracker", page_icon="📊", layout="wide")
     overview, *others = PAGES
     pages = [st.Page(f"pages/{overview[0]}.py", title=overview[1], icon=overview[2], default=True)] + [
         st.Page(f"pages/{name}.py", title=title, icon=icon, url_path=name, visibility=visibility)

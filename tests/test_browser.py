@@ -59,15 +59,18 @@ def test_first_visit_to_a_fresh_server_is_routed_through_the_entry_point(demo_db
 
 
 @pytest.mark.parametrize("address", ["site?site=5QM&as_of=2010-11-30", "board?as_of=2010-11-30"])
-def test_a_page_opened_at_its_own_address_finds_the_server_at_once(server, browser, address):
+def test_a_page_opened_at_its_own_address_finds_the_server_at_once_and_asks_no_other(server, browser, address):
     # Streamlit's page looked for its server at the page's address first (a 404) and again from the root
     # 100 ms later (streamlit/streamlit#7074); the server now answers each page's address (pages/_address.py).
     page = browser.new_page(viewport={"width": 1400, "height": 900})
-    asked = []
-    page.on("request", lambda r: asked.append(r.url) if "/_stcore/" in r.url else None)
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
     page.goto(f"{server}/{address}")
     wait_rendered(page)
+    asked = [url for url in requests if "/_stcore/" in url]
     assert asked and not [url for url in asked if "/site/_stcore/" in url or "/board/_stcore/" in url]
+    # and nothing is asked of any other server (the tab's icon was a picture from Google's)
+    assert [url for url in requests if not url.startswith((server, "data:"))] == []
     assert page.locator(EXCEPTION).count() == 0
     if address.startswith("site"):
         assert page.get_by_text("NHS Dorset — Stalled").count() == 1
