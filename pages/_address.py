@@ -46,5 +46,10 @@ async def _page(_request: Request) -> Response:
 
 
 def routes(addresses: list[str]) -> list[Route]:
-    """The routes that answer each page's address (``compare``, ``board``, ...) with ``page_html``."""
-    return [Route(f"/{address}", _page, methods=["GET", "HEAD"]) for address in addresses]
+    """The routes that answer each page's address (``compare``, ``board``, ...) with ``page_html``, below the
+    server's own path where it has one (``server.baseUrlPath``)."""
+    from streamlit import config
+
+    base = (config.get_option("server.baseUrlPath") or "").strip("/")
+    prefix = f"/{base}" if base else ""
+    return [Route(f"{prefix}/{address}", _page, methods=["GET", "HEAD"]) for address in addresses]
