@@ -9,6 +9,8 @@ pages in pages/.
 
 import streamlit as st
 
+from pages._menu import PAGES, addresses
+
 # Two gaps in Streamlit's widgets that no theme option reaches, each mended by a rule aimed at that widget
 # alone (reported upstream: README, "Accessibility statement"):
 # - target size (WCAG 2.2, 2.5.8): the date input draws its day and month as 18 × 20 px targets, under 24 × 24;
@@ -20,19 +22,6 @@ WIDGET_CSS = """<style>
 [data-testid="stSidebarNavLink"]:focus-visible, [data-testid="stPageLink-NavLink"]:focus-visible {
   outline: 2px solid currentColor; outline-offset: 1px;}
 </style>"""
-
-
-# The pages, in the menu's order: the file in pages/ (and the address, below the root, of every page but
-# the first, which is the root), title, icon and whether the menu shows it.
-PAGES = (
-    ("overview", "Overview", ":material/dashboard:", "visible"),
-    ("compare", "Compare sites", ":material/compare_arrows:", "visible"),
-    ("stalled", "Stalled sites", ":material/block:", "visible"),
-    ("site", "Site detail", ":material/location_city:", "visible"),
-    ("returns", "Returns", ":material/inbox:", "visible"),
-    # Not in the menu: a slide with no way back. The Overview links to it for the date in view.
-    ("board", "Board pack", ":material/slideshow:", "hidden"),
-)
 
 
 def main() -> None:
@@ -47,16 +36,22 @@ def main() -> None:
     # The tab's icon an emoji, which Streamlit draws itself: for a Material icon it fetches a picture from
     # Google's servers, a request to a third party from every visit (and a failed one on a closed network).
     st.set_page_config(page_title="Pilot-site tracker", page_icon="📊", layout="wide")
-    overview, *others = PAGES
-    pages = [st.Page(f"pages/{overview[0]}.py", title=overview[1], icon=overview[2], default=True)] + [
-        st.Page(f"pages/{name}.py", title=title, icon=icon, url_path=name, visibility=visibility)
-        for name, title, icon, visibility in others
-    ]
-    board = pages[-1]
+    pages = {
+        name: st.Page(
+            f"pages/{name}.py",
+            title=title,
+            icon=icon,
+            default=i == 0,
+            url_path=None if i == 0 else name,  # the first at the root
+            visibility=visibility,
+        )
+        for i, (name, title, icon, visibility) in enumerate(PAGES)
+    }
+    board = pages["board"]
 
     # With sign-in configured (a shared server), an anonymous visitor sees the sign-in page and nothing else.
     anonymous = _shared.needs_sign_in()
-    page = st.navigation(pages, position="hidden" if anonymous else "sidebar")
+    page = st.navigation(list(pages.values()), position="hidden" if anonymous else "sidebar")
     if anonymous:
         _shared.sign_in_page()
     _shared.identity()  # stops here for a signed-in account that is not on the allow-list
@@ -76,8 +71,10 @@ def main() -> None:
 if __name__ == "__main__":  # run as the app's script (Streamlit names every script run __main__)
     main()
 else:  # imported by `streamlit run dashboard.py`, once, to find the app it serves
-    from pages._address import routes
+    from starlette.middleware import Middleware
+
+    from pages._address import PageAddresses
     from pages._startup import get_ready
 
     # each page's address answered by the server itself, so that the page finds the server at once
-    app = st.App(__file__, lifespan=get_ready, routes=routes([name for name, *_ in PAGES[1:]]))
+    app = st.App(__file__, lifespan=get_ready, middleware=[Middleware(PageAddresses, addresses=addresses())])

@@ -49,6 +49,7 @@ sys.path.insert(0, str(ROOT))
 
 import machine  # noqa: E402  (benchmarks/, beside this file)
 
+from pages._menu import PAGES as MENU  # noqa: E402
 from pages._shared import AHEAD_THREAD, finish_ahead  # noqa: E402
 from tracker import contract, demo, flags, queries  # noqa: E402
 from tracker.browser import (  # noqa: E402
@@ -65,14 +66,8 @@ from tracker.ingest import ingest_bytes  # noqa: E402
 from tracker.store import FileStore, Store, open_store, programme_config  # noqa: E402
 from tracker.store.file import HELPER_THREAD, spare_ready  # noqa: E402
 
-PAGES = {
-    "overview": ("pages/overview.py", "/"),
-    "compare": ("pages/compare.py", "/compare"),
-    "stalled": ("pages/stalled.py", "/stalled"),
-    "site": ("pages/site.py", "/site"),
-    "returns": ("pages/returns.py", "/returns"),
-    "board": ("pages/board.py", "/board"),
-}
+# Each page's file and address (the first at the root), as the dashboard has them.
+PAGES = {name: (f"pages/{name}.py", "/" if i == 0 else f"/{name}") for i, (name, *_) in enumerate(MENU)}
 REPEAT = 5
 
 
@@ -400,8 +395,7 @@ def browser_times(db: Path, spec_path: Path, as_of: dt.date, site: str, regions:
         context = browser.new_context(viewport={"width": 1400, "height": 900})
         for name, (_, path) in PAGES.items():
             load(context, f"{url}{path}?{query}")  # the first visitor fills the server's cache
-            # the floor at the page's own address: an address below the root costs Streamlit a second
-            # attempt to connect (benchmarks/floor_page.py), which the page and its floor then share
+            # the floor at the page's own address, served as the dashboard serves it (benchmarks/floor_page.py)
             load(context, f"{floor_url}{path}")
             runs = [load(context, f"{url}{path}?{query}") for _ in range(3)]
             floor = [load(context, f"{floor_url}{path}")[0] for _ in range(3)]

@@ -2,7 +2,8 @@
 
 Run by benchmarks/bench_scale.py (under AppTest and in Chromium) with FLOOR_SPEC naming a JSON file
 that maps each page to its elements: in Chromium each page at the dashboard page's address (the first
-at the root, each other at /NAME), under AppTest ``?page=NAME`` choosing one. Each element is one of:
+at the root, each other at /NAME), served as the dashboard serves its pages, under AppTest
+``?page=NAME`` choosing one. Each element is one of:
 ["metric"], ["chart", rows], ["table", rows, columns], ["text"], or an input
 (["selectbox", options], ["multiselect", options], ["text_input"], ["number_input"], ["date_input"],
 ["button"], ["download_button"]). It has no database, no cache, no
@@ -78,11 +79,28 @@ def page(name: str, elements: list[list], first: bool) -> st.Page:
     return st.Page(lambda: draw(elements), title=name, url_path=name, default=first)
 
 
-# At each page's own address, as the dashboard's pages are: Streamlit's first attempt to connect from
-# an address below the root fails and is tried again from the root (streamlit/streamlit#7074), a cost
-# of the address that the page and its floor then share. Under AppTest, ?page=NAME names the page.
-if "page" in st.query_params:
-    draw(spec().get(st.query_params["page"], []))
-else:
-    pages = [page(name, elements, i == 0) for i, (name, elements) in enumerate(spec().items())]
-    st.navigation(pages, position="hidden").run()
+def main() -> None:
+    """One run: the page ?page=NAME names (under AppTest), else the page at the address opened."""
+    if "page" in st.query_params:
+        draw(spec().get(st.query_params["page"], []))
+    else:
+        pages = [page(name, elements, i == 0) for i, (name, elements) in enumerate(spec().items())]
+        st.navigation(pages, position="hidden").run()
+
+
+if __name__ == "__main__":  # run as the app's script
+    main()
+else:  # imported by `streamlit run`, to find the app it serves: served as the dashboard is (dashboard.py),
+    # each page's address answered by the server itself (pages/_address.py), so that a page opened at its
+    # address costs the floor what it costs the dashboard
+    import sys
+    from pathlib import Path
+
+    from starlette.middleware import Middleware
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from pages._address import PageAddresses
+
+    with open(os.environ["FLOOR_SPEC"]) as fh:
+        names = list(json.load(fh))
+    app = st.App(__file__, middleware=[Middleware(PageAddresses, addresses=names[1:])])

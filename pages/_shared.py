@@ -510,8 +510,14 @@ def download(
     def data() -> bytes:
         return csv_bytes(table() if callable(table) else table)
 
-    st.download_button(
-        label, data, file_name=file_name, mime="text/csv", icon=":material/download:", key=key, on_click="ignore"
+    download_file(label, data, file_name, "text/csv", key=key)
+
+
+def download_file(label: str, make: Callable[[], bytes], file_name: str, mime: str, key: str | None = None, where=st):
+    """A download whose file ``make()`` makes when the button is pressed (not on every run), which reruns
+    nothing."""
+    where.download_button(
+        label, make, file_name=file_name, mime=mime, icon=":material/download:", key=key, on_click="ignore"
     )
 
 
@@ -673,6 +679,11 @@ def register_history(site_code: str) -> pd.DataFrame:
 EDIT_RANGE = {"min_value": dt.date(1990, 1, 1), "max_value": dt.date(2100, 12, 31)}
 
 
+def register_today() -> pd.DataFrame:
+    """Every site's register entry in effect today: what the register editor starts from."""
+    return frame("register_sites", as_of=dt.date.today())
+
+
 def register_editor(site_code: str) -> None:
     """An editor's form to change a site's target, dates and contact, with a reason and an effective date.
 
@@ -681,7 +692,7 @@ def register_editor(site_code: str) -> None:
     """
     from tracker.access import edit_site
 
-    today = frame("register_sites", as_of=dt.date.today()).set_index("site_code")
+    today = register_today().set_index("site_code")
     if site_code not in today.index:
         st.caption("This site's entry is not in effect today, so it cannot be changed here: use a register file.")
         return

@@ -185,23 +185,16 @@ with tabs[4]:
     )
     left, right, _ = st.columns([1, 1, 3])
     # made when clicked (a workbook takes a tenth of the page's run to make), as the page's other downloads are
-    left.download_button(
-        "Blank return (CSV)",
-        template_csv,
-        "return_template.csv",
-        "text/csv",
-        icon=":material/download:",
-        key="returns_template_csv",
-        on_click="ignore",
+    ui.download_file(
+        "Blank return (CSV)", template_csv, "return_template.csv", "text/csv", "returns_template_csv", left
     )
-    right.download_button(
+    ui.download_file(
         "Blank return (Excel)",
         template_xlsx,
         "return_template.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        icon=":material/download:",
-        key="returns_template_xlsx",
-        on_click="ignore",
+        "returns_template_xlsx",
+        right,
     )
     me = ui.identity()
     if not me.can_upload:

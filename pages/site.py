@@ -1,7 +1,5 @@
 """Site detail: one site's progress, spend, flags, commentary, return versions and warnings."""
 
-import datetime as dt
-
 import pandas as pd
 import streamlit as st
 
@@ -49,9 +47,10 @@ parts = {
     "warnings": lambda: ui.frame("data_quality_warnings", **everywhere, site_code=code),
     "register": lambda: ui.register_history(code),
 }
-if ui.identity().can_upload:  # the register editor starts from today's entry (ui.register_editor)
-    parts["today"] = lambda: ui.frame("register_sites", as_of=dt.date.today())
-ui.ahead(("site", code, f["as_of"]), *parts.values())
+editing = ui.identity().can_upload
+if editing:  # the register editor starts from today's entry (ui.register_editor)
+    parts["today"] = ui.register_today
+ui.ahead(("site", code, f["as_of"], editing), *parts.values())
 rebaselined = ui.target_notes(f["as_of"])
 status = ui.frames_at("site_status", [f["as_of"]], region=None, cohort=None)[0].set_index("site_code").loc[code]
 icon = ui.STATUS_ICONS[status.status]

@@ -297,13 +297,22 @@ def test_returns_chase_list_is_the_missing_returns(demo_copy):
     assert set(chase.columns) >= {"contact_name", "contact_email"}
 
 
-def test_every_page_but_the_overview_has_its_address_answered_with_the_server_s_address_set_first():
-    # pages/_address.py; the browser test (test_browser) shows that the page then asks the server at once.
-    import dashboard
-    from pages import _address
+def test_every_page_but_the_overview_has_its_address_answered_with_the_server_s_address_set_first(monkeypatch):
+    # pages/_address.py; the browser tests (test_browser) show that the page then asks the server at once.
+    from streamlit import config
+
+    from pages import _address, _menu
 
     html = _address.page_html().decode()
-    assert html.count(_address.SERVER_HERE) == 1
-    assert html.index(_address.SERVER_HERE) < html.index('<script type="module"')  # before Streamlit's scripts
-    paths = [route.path for route in _address.routes([name for name, *_ in dashboard.PAGES[1:]])]
-    assert paths == ["/compare", "/stalled", "/site", "/returns", "/board"]
+    assert html.count(_address.SCRIPT) == 1
+    assert html.index(_address.SCRIPT) < html.index('<script type="module"')  # before Streamlit's scripts
+    answers = _address.PageAddresses(None, _menu.addresses())
+    pages = ["/compare", "/stalled", "/site", "/returns", "/board"]
+    assert [
+        path for path in [*pages, "/", "/board/", "/boardroom", "/x/board", "/_stcore/health"] if answers._is_page(path)
+    ] == pages
+    real_option = config.get_option
+    monkeypatch.setattr(
+        config, "get_option", lambda key: "tracker" if key == "server.baseUrlPath" else real_option(key)
+    )
+    assert answers._is_page("/tracker/board") and not answers._is_page("/board")

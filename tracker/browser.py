@@ -196,8 +196,9 @@ class LocalServer:
         self.url = f"http://127.0.0.1:{port}"
         self.deadline = time.monotonic() + timeout_s
 
-    def ready(self) -> str:
-        """Its URL, once it answers its health check; a plain error if it stopped or is too slow.
+    def ready(self, base: str = "") -> str:
+        """Its URL (with ``base``, the server's own path, if it has one: ``/tracker``), once it answers its
+        health check there; a plain error if it stopped or is too slow.
 
         The port was free when chosen but is not held until the server binds it, so another program may
         take it first: the answer counts only when this server holds the port (it then stops, saying so).
@@ -206,9 +207,9 @@ class LocalServer:
             if self.proc.poll() is not None:
                 raise TrackerError(f"{self.what} stopped at start-up: {self.proc.stderr.read().decode()[-500:]}")
             try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as reply:  # noqa: S310 - loopback
+                with urllib.request.urlopen(f"{self.url}{base}/_stcore/health", timeout=2) as reply:  # noqa: S310
                     if reply.read() == b"ok" and holds_port(self.proc.pid, self.port) is not False:
-                        return self.url
+                        return self.url + base
             except OSError:
                 pass
             if time.monotonic() > self.deadline:

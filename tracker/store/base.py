@@ -57,7 +57,9 @@ class Store(abc.ABC):
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection that sees one consistent state of every table while it is open.
 
-        Inside ``shared_reads`` this thread's reads share one connection, opened by the first of them.
+        Inside ``shared_reads`` this thread's reads share one connection, opened by the first of them. A
+        read leaves the connection as it found it (no transaction, relation or setting of its own left
+        behind): the next read may be given it (a file keeps the cursor of a read that ended well).
         """
         held = getattr(_shared, "held", None)
         if held is None or not self.shares_reads:

@@ -55,6 +55,9 @@ _POLL_S = 0.02
 # the flags judged on it: tracker/judged.py), unless a writer comes first; and how often it looks.
 LINGER_S = 60.0
 _IDLE_CHECK_S = 0.1
+# How many cursors an opening keeps for the reads to come: as many as this process's reads at once,
+# mostly (a page's script, its helpers, the prefetch).
+KEPT_CURSORS = 8
 
 
 class NewerFormat(TrackerError):
@@ -159,8 +162,8 @@ class _View:
     The file cannot change while it is open, so what every read needs is made once, in the opening's
     in-memory catalog (``prepare_shared``): the flag log's state, and the flags judged so far
     (``tracker.judged``). A file whose stored macros are not this code's has each cursor prepared.
-    A cursor whose read ended well is kept for the next read (``idle``): making and preparing one
-    costs about half a millisecond, and a page makes a dozen reads.
+    A cursor whose read ended well is kept for the next read (``idle``, at most ``KEPT_CURSORS``): making
+    and preparing one costs about half a millisecond, and a page makes a dozen reads.
     """
 
     def __init__(self, path: Path, identity: tuple):
@@ -323,7 +326,7 @@ class _Readers:
         """End one read, keeping its cursor for the next read of the current view if ``keep`` (the read
         ended well); the last read closes a stale view now, and leaves the current one idle."""
         with self._lock:
-            if keep and view is self._view:
+            if keep and view is self._view and len(view.idle) < KEPT_CURSORS:
                 view.idle.append(cur)
             else:
                 cur.close()
@@ -535,6 +538,8 @@ class FileStore(Store):
                 for helper in helping:
                     if not helper.cancel():  # begun: it is doing one of these works on a cursor held here
                         wait([helper])
+                        if helper.exception() is not None:  # cut off (an interrupt in it): its cursor is not kept
+                            ended = False
                 for view, con in held:
                     queries.forget(con)
                     readers.release(view, con, keep=ended and not errors)
