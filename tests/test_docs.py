@@ -44,3 +44,10 @@ def test_ci_runs_the_readme_test_command():
 def test_readme_run_command_starts_the_dashboard():
     readme = (ROOT / "README.md").read_text()
     assert "pip install -r requirements.txt && .venv/bin/streamlit run dashboard.py" in readme
+
+
+def test_readme_gives_the_hash_of_the_script_the_server_adds_to_each_page():
+    # for a proxy's Content-Security-Policy (README, "Shared deployment"); the hash follows the script
+    from pages._address import script_hash
+
+    assert script_hash() in (ROOT / "README.md").read_text()
